@@ -1,1 +1,3 @@
 //! cirrus-core
+
+pub mod keys;
