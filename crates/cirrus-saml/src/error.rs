@@ -183,3 +183,17 @@ pub enum MetadataError {
         source: DateTimeError,
     },
 }
+
+/// Failure to canonicalize a subtree.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum C14nError {
+    /// Canonicalization starts at an element; another node kind was given.
+    #[error("canonicalization must start at an element")]
+    NotAnElement,
+    /// The subtree is nested deeper than the canonicalizer allows.
+    #[error("subtree nested deeper than {0} elements")]
+    TooDeep(usize),
+    /// The qualified name of a node could not be recovered from the source text.
+    #[error("cannot read the qualified name of an element or attribute from the source")]
+    QName,
+}

@@ -5,6 +5,7 @@
 //! size, depth, attribute and node counts. Signed content is consumed only through what the
 //! XML-DSig verifier returns.
 
+pub mod c14n;
 pub mod cert;
 pub mod datetime;
 pub mod error;
@@ -12,5 +13,5 @@ pub mod metadata;
 pub mod xml;
 
 pub use cert::Certificate;
-pub use error::{CertificateError, MetadataError, XmlError};
+pub use error::{C14nError, CertificateError, MetadataError, XmlError};
 pub use metadata::{Endpoint, IdpMetadata, parse_idp_metadata};
