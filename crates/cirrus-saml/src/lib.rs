@@ -1,1 +1,17 @@
-//! cirrus-saml
+//! cirrus-saml: a strict SAML 2.0 service-provider library.
+//!
+//! Pure: no I/O, no async, no clock (the current time is always an argument).
+//! Everything received is parsed through [`xml::parse`], which refuses DTDs and bounds
+//! size, depth, attribute and node counts. Signed content is consumed only through what the
+//! XML-DSig verifier returns.
+
+pub mod c14n;
+pub mod cert;
+pub mod datetime;
+pub mod error;
+pub mod metadata;
+pub mod xml;
+
+pub use cert::Certificate;
+pub use error::{C14nError, CertificateError, MetadataError, XmlError};
+pub use metadata::{Endpoint, IdpMetadata, parse_idp_metadata};
