@@ -1,1 +1,8 @@
-//! cirrus-store
+//! The Cirrus store on SQL: the embedded SQLite database (the default, in the data directory) and
+//! PostgreSQL (for several nodes sharing one store). Both run the same portable SQL; see
+//! `migrations/`.
+
+mod migrate;
+mod sql_store;
+
+pub use sql_store::SqlStore;

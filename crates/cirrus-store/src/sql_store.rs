@@ -1,0 +1,1174 @@
+//! `Store` on sqlx: one implementation, two engines. Every query is written once in SQL both
+//! SQLite and PostgreSQL accept (`$n` parameters, TEXT/BIGINT/BOOLEAN), and `on_db!` runs it on
+//! whichever pool is configured.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cirrus_core::model::Timestamp;
+use cirrus_core::model::client::AppClient;
+use cirrus_core::model::domain::PoolDomain;
+use cirrus_core::model::group::Group;
+use cirrus_core::model::identity_provider::IdentityProvider;
+use cirrus_core::model::resource_server::ResourceServer;
+use cirrus_core::model::user::User;
+use cirrus_core::model::user_pool::UserPool;
+use cirrus_core::store::{Page, PoolSigningKey, Store, StoreError, StoreResult, UserFilter};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Connection};
+
+use crate::migrate::{CREATE_MIGRATIONS_TABLE, MIGRATIONS};
+
+#[derive(Debug, Clone)]
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A [`Store`] on SQLite or PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    db: Db,
+}
+
+/// Runs the same code on whichever engine is configured; `$db` names the pool inside.
+macro_rules! on_db {
+    ($self:expr, $db:ident => $body:expr) => {
+        match &$self.db {
+            Db::Sqlite($db) => $body,
+            Db::Postgres($db) => $body,
+        }
+    };
+}
+
+/// Runs a block inside a transaction on whichever engine is configured; `$tx` names it.
+macro_rules! in_tx {
+    ($self:expr, $tx:ident => $body:block) => {
+        match &$self.db {
+            Db::Sqlite(pool) => {
+                let mut $tx = pool.begin().await.map_err(backend)?;
+                let out = $body;
+                $tx.commit().await.map_err(backend)?;
+                out
+            }
+            Db::Postgres(pool) => {
+                let mut $tx = pool.begin().await.map_err(backend)?;
+                let out = $body;
+                $tx.commit().await.map_err(backend)?;
+                out
+            }
+        }
+    };
+}
+
+fn backend(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            return StoreError::Conflict(db.message().to_string());
+        }
+    }
+    StoreError::Backend(e.to_string())
+}
+
+fn to_doc<T: Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn from_doc<T: DeserializeOwned>(doc: &str) -> StoreResult<T> {
+    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn docs<T: DeserializeOwned>(rows: Vec<(String,)>) -> StoreResult<Vec<T>> {
+    rows.iter().map(|(d,)| from_doc(d)).collect()
+}
+
+/// Cuts a `limit + 1` fetch down to a page, naming the last key when more follow.
+fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(key)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+fn fetch_limit(limit: usize) -> i64 {
+    i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX)
+}
+
+type UserRow = (String, String, String, String, bool, i64, i64);
+
+const USER_COLUMNS: &str =
+    "u.pool_id, u.username, u.sub, u.status, u.enabled, u.created, u.modified";
+
+fn user_from_row(row: UserRow) -> User {
+    let (pool_id, username, sub, status, enabled, created, modified) = row;
+    User {
+        pool_id,
+        username,
+        sub,
+        status,
+        enabled,
+        created: Timestamp(created),
+        modified: Timestamp(modified),
+        attributes: Default::default(),
+    }
+}
+
+fn fold(value: &str) -> String {
+    value.to_lowercase()
+}
+
+/// A bind value for queries assembled at run time.
+#[derive(Debug, Clone)]
+enum Arg {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+/// Bind values collected while a query is assembled; `push` answers the placeholder.
+struct QueryArgs(Vec<Arg>);
+
+impl QueryArgs {
+    fn push(&mut self, arg: Arg) -> String {
+        self.0.push(arg);
+        format!("${}", self.0.len())
+    }
+
+    /// A condition comparing `column` with `value`, exactly or as a prefix (portable: no LIKE,
+    /// whose case rules differ between the engines).
+    fn matches(&mut self, column: &str, value: &str, prefix: bool) -> String {
+        if prefix {
+            let len = self.push(Arg::Int(value.chars().count() as i64));
+            let v = self.push(Arg::Text(value.to_string()));
+            format!("substr({column}, 1, {len}) = {v}")
+        } else {
+            let v = self.push(Arg::Text(value.to_string()));
+            format!("{column} = {v}")
+        }
+    }
+}
+
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                Arg::Text(s) => q.bind(s.clone()),
+                Arg::Int(i) => q.bind(*i),
+                Arg::Bool(b) => q.bind(*b),
+            };
+        }
+        q
+    }};
+}
+
+impl SqlStore {
+    /// Opens (creating if needed) the embedded store at `path` and migrates it.
+    pub async fn open_sqlite(path: &std::path::Path) -> StoreResult<SqlStore> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        let store = SqlStore {
+            db: Db::Sqlite(pool),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects to PostgreSQL at `url` (`postgres://...`) and migrates it.
+    pub async fn open_postgres(url: &str) -> StoreResult<SqlStore> {
+        let options = PgConnectOptions::from_str(url).map_err(backend)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        let store = SqlStore {
+            db: Db::Postgres(pool),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Which engine this store runs on: `"sqlite"` or `"postgres"`.
+    pub fn engine(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        on_db!(self, db => db.close().await)
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let mut conn = pool.acquire().await.map_err(backend)?;
+                sqlx::raw_sql(CREATE_MIGRATIONS_TABLE)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                for (version, sql) in MIGRATIONS {
+                    let mut tx = conn.begin().await.map_err(backend)?;
+                    let done: Option<(i64,)> =
+                        sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+                            .bind(*version)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    if done.is_none() {
+                        sqlx::raw_sql(*sql)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                        sqlx::query(
+                            "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                        )
+                        .bind(*version)
+                        .bind(now_millis())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                    }
+                    tx.commit().await.map_err(backend)?;
+                }
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err(backend)?;
+                // Several nodes may start at once: one migrates while the others wait.
+                sqlx::query("SELECT pg_advisory_xact_lock(7426110001)")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                sqlx::raw_sql(CREATE_MIGRATIONS_TABLE)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                for (version, sql) in MIGRATIONS {
+                    let done: Option<(i64,)> =
+                        sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+                            .bind(*version)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    if done.is_none() {
+                        sqlx::raw_sql(*sql)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                        sqlx::query(
+                            "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                        )
+                        .bind(*version)
+                        .bind(now_millis())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                    }
+                }
+                tx.commit().await.map_err(backend)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn load_attributes(&self, users: &mut [User]) -> StoreResult<()> {
+        let Some(first) = users.first() else {
+            return Ok(());
+        };
+        let pool_id = first.pool_id.clone();
+        let placeholders: Vec<String> = (0..users.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT username, name, value FROM user_attributes WHERE pool_id = $1 AND username IN ({})",
+            placeholders.join(", ")
+        );
+        let mut args = vec![Arg::Text(pool_id)];
+        args.extend(users.iter().map(|u| Arg::Text(u.username.clone())));
+        let rows: Vec<(String, String, String)> = on_db!(self, db => {
+            bind_all!(sqlx::query_as(AssertSqlSafe(sql.clone())), &args)
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        for (username, name, value) in rows {
+            if let Some(user) = users.iter_mut().find(|u| u.username == username) {
+                user.attributes.insert(name, value);
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_docs<T: DeserializeOwned>(
+        &self,
+        sql: &'static str,
+        pool_id: &str,
+        limit: usize,
+        after: Option<&str>,
+        key: impl Fn(&T) -> String,
+    ) -> StoreResult<Page<T>> {
+        let rows: Vec<(String,)> = on_db!(self, db => {
+            sqlx::query_as(sql)
+                .bind(pool_id)
+                .bind(after.unwrap_or(""))
+                .bind(fetch_limit(limit))
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(page(docs(rows)?, limit, key))
+    }
+
+    async fn get_doc<T: DeserializeOwned>(
+        &self,
+        sql: &'static str,
+        a: &str,
+        b: Option<&str>,
+    ) -> StoreResult<Option<T>> {
+        let row: Option<(String,)> = on_db!(self, db => {
+            let q = sqlx::query_as(sql).bind(a);
+            let q = match b { Some(b) => q.bind(b), None => q };
+            q.fetch_optional(db).await.map_err(backend)?
+        });
+        row.map(|(d,)| from_doc(&d)).transpose()
+    }
+
+    async fn count(&self, sql: &'static str, pool_id: &str) -> StoreResult<usize> {
+        let (n,): (i64,) = on_db!(self, db => {
+            sqlx::query_as(sql).bind(pool_id).fetch_one(db).await.map_err(backend)?
+        });
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    /// Runs one statement that must change a row; no change is `NotFound`.
+    async fn change(&self, sql: &'static str, args: &[Arg], what: &str) -> StoreResult<()> {
+        let affected = on_db!(self, db => {
+            bind_all!(sqlx::query(sql), args).execute(db).await.map_err(backend)?.rows_affected()
+        });
+        if affected == 0 {
+            return Err(StoreError::NotFound(what.to_string()));
+        }
+        Ok(())
+    }
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn text(s: &str) -> Arg {
+    Arg::Text(s.to_string())
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn create_pool(&self, pool: &UserPool, key: &PoolSigningKey) -> StoreResult<()> {
+        let doc = to_doc(pool)?;
+        in_tx!(self, tx => {
+            sqlx::query("INSERT INTO user_pools (id, created, doc) VALUES ($1, $2, $3)")
+                .bind(&pool.id)
+                .bind(pool.creation_date.0)
+                .bind(&doc)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            sqlx::query("INSERT INTO pool_signing_keys (pool_id, created, certificate, private_key) VALUES ($1, $2, $3, $4)")
+                .bind(&key.pool_id)
+                .bind(key.created)
+                .bind(&key.certificate)
+                .bind(&key.private_key_sealed)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<UserPool>> {
+        self.get_doc("SELECT doc FROM user_pools WHERE id = $1", pool_id, None)
+            .await
+    }
+
+    async fn put_pool(&self, pool: &UserPool) -> StoreResult<()> {
+        self.change(
+            "UPDATE user_pools SET doc = $2 WHERE id = $1",
+            &[text(&pool.id), Arg::Text(to_doc(pool)?)],
+            &pool.id,
+        )
+        .await
+    }
+
+    async fn delete_pool(&self, pool_id: &str) -> StoreResult<()> {
+        const TABLES: &[&str] = &[
+            "DELETE FROM group_members WHERE pool_id = $1",
+            "DELETE FROM user_groups WHERE pool_id = $1",
+            "DELETE FROM user_attributes WHERE pool_id = $1",
+            "DELETE FROM users WHERE pool_id = $1",
+            "DELETE FROM resource_servers WHERE pool_id = $1",
+            "DELETE FROM idp_identifiers WHERE pool_id = $1",
+            "DELETE FROM identity_providers WHERE pool_id = $1",
+            "DELETE FROM domains WHERE pool_id = $1",
+            "DELETE FROM app_clients WHERE pool_id = $1",
+            "DELETE FROM pool_signing_keys WHERE pool_id = $1",
+        ];
+        let removed = in_tx!(self, tx => {
+            for sql in TABLES {
+                sqlx::query(*sql).bind(pool_id).execute(&mut *tx).await.map_err(backend)?;
+            }
+            sqlx::query("DELETE FROM user_pools WHERE id = $1")
+                .bind(pool_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected()
+        });
+        if removed == 0 {
+            return Err(StoreError::NotFound(pool_id.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn list_pools(&self, limit: usize, after: Option<&str>) -> StoreResult<Page<UserPool>> {
+        let rows: Vec<(String,)> = on_db!(self, db => {
+            sqlx::query_as("SELECT doc FROM user_pools WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(after.unwrap_or(""))
+                .bind(fetch_limit(limit))
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(page(docs(rows)?, limit, |p: &UserPool| p.id.clone()))
+    }
+
+    async fn pool_signing_key(&self, pool_id: &str) -> StoreResult<Option<PoolSigningKey>> {
+        let row: Option<(String, i64, String, String)> = on_db!(self, db => {
+            sqlx::query_as("SELECT pool_id, created, certificate, private_key FROM pool_signing_keys WHERE pool_id = $1 ORDER BY created DESC LIMIT 1")
+                .bind(pool_id)
+                .fetch_optional(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(row.map(
+            |(pool_id, created, certificate, private_key_sealed)| PoolSigningKey {
+                pool_id,
+                certificate,
+                private_key_sealed,
+                created,
+            },
+        ))
+    }
+
+    async fn create_client(&self, client: &AppClient) -> StoreResult<()> {
+        let args = [
+            text(&client.client_id),
+            text(&client.user_pool_id),
+            Arg::Text(to_doc(client)?),
+        ];
+        self.change(
+            "INSERT INTO app_clients (client_id, pool_id, doc) VALUES ($1, $2, $3)",
+            &args,
+            "client",
+        )
+        .await
+    }
+
+    async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<AppClient>> {
+        self.get_doc(
+            "SELECT doc FROM app_clients WHERE client_id = $1 AND pool_id = $2",
+            client_id,
+            Some(pool_id),
+        )
+        .await
+    }
+
+    async fn put_client(&self, client: &AppClient) -> StoreResult<()> {
+        let args = [
+            text(&client.client_id),
+            text(&client.user_pool_id),
+            Arg::Text(to_doc(client)?),
+        ];
+        self.change(
+            "UPDATE app_clients SET doc = $3 WHERE client_id = $1 AND pool_id = $2",
+            &args,
+            &client.client_id,
+        )
+        .await
+    }
+
+    async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<()> {
+        self.change(
+            "DELETE FROM app_clients WHERE client_id = $1 AND pool_id = $2",
+            &[text(client_id), text(pool_id)],
+            client_id,
+        )
+        .await
+    }
+
+    async fn list_clients(
+        &self,
+        pool_id: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> StoreResult<Page<AppClient>> {
+        self.list_docs(
+            "SELECT doc FROM app_clients WHERE pool_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3",
+            pool_id,
+            limit,
+            after,
+            |c: &AppClient| c.client_id.clone(),
+        )
+        .await
+    }
+
+    async fn count_clients(&self, pool_id: &str) -> StoreResult<usize> {
+        self.count(
+            "SELECT COUNT(*) FROM app_clients WHERE pool_id = $1",
+            pool_id,
+        )
+        .await
+    }
+
+    async fn create_domain(&self, domain: &PoolDomain) -> StoreResult<()> {
+        let args = [
+            text(&domain.domain),
+            text(&domain.user_pool_id),
+            Arg::Text(to_doc(domain)?),
+        ];
+        self.change(
+            "INSERT INTO domains (domain, pool_id, doc) VALUES ($1, $2, $3)",
+            &args,
+            "domain",
+        )
+        .await
+    }
+
+    async fn get_domain(&self, domain: &str) -> StoreResult<Option<PoolDomain>> {
+        self.get_doc("SELECT doc FROM domains WHERE domain = $1", domain, None)
+            .await
+    }
+
+    async fn put_domain(&self, domain: &PoolDomain) -> StoreResult<()> {
+        let args = [text(&domain.domain), Arg::Text(to_doc(domain)?)];
+        self.change(
+            "UPDATE domains SET doc = $2 WHERE domain = $1",
+            &args,
+            &domain.domain,
+        )
+        .await
+    }
+
+    async fn delete_domain(&self, domain: &str) -> StoreResult<()> {
+        self.change(
+            "DELETE FROM domains WHERE domain = $1",
+            &[text(domain)],
+            domain,
+        )
+        .await
+    }
+
+    async fn pool_domains(&self, pool_id: &str) -> StoreResult<Vec<PoolDomain>> {
+        let rows: Vec<(String,)> = on_db!(self, db => {
+            sqlx::query_as("SELECT doc FROM domains WHERE pool_id = $1 ORDER BY domain")
+                .bind(pool_id)
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        docs(rows)
+    }
+
+    async fn create_provider(&self, provider: &IdentityProvider) -> StoreResult<()> {
+        let doc = to_doc(provider)?;
+        in_tx!(self, tx => {
+            sqlx::query("INSERT INTO identity_providers (pool_id, name, doc) VALUES ($1, $2, $3)")
+                .bind(&provider.user_pool_id)
+                .bind(&provider.provider_name)
+                .bind(&doc)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match backend(e) {
+                    StoreError::Conflict(_) => StoreError::Conflict("provider".into()),
+                    other => other,
+                })?;
+            for identifier in &provider.idp_identifiers {
+                sqlx::query("INSERT INTO idp_identifiers (pool_id, identifier, provider_name) VALUES ($1, $2, $3)")
+                    .bind(&provider.user_pool_id)
+                    .bind(identifier)
+                    .bind(&provider.provider_name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| match backend(e) {
+                        StoreError::Conflict(_) => StoreError::Conflict(format!("identifier {identifier}")),
+                        other => other,
+                    })?;
+            }
+        });
+        Ok(())
+    }
+
+    async fn get_provider(
+        &self,
+        pool_id: &str,
+        name: &str,
+    ) -> StoreResult<Option<IdentityProvider>> {
+        self.get_doc(
+            "SELECT doc FROM identity_providers WHERE pool_id = $1 AND name = $2",
+            pool_id,
+            Some(name),
+        )
+        .await
+    }
+
+    async fn put_provider(&self, provider: &IdentityProvider) -> StoreResult<()> {
+        let doc = to_doc(provider)?;
+        let changed = in_tx!(self, tx => {
+            let changed = sqlx::query("UPDATE identity_providers SET doc = $3 WHERE pool_id = $1 AND name = $2")
+                .bind(&provider.user_pool_id)
+                .bind(&provider.provider_name)
+                .bind(&doc)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+            sqlx::query("DELETE FROM idp_identifiers WHERE pool_id = $1 AND provider_name = $2")
+                .bind(&provider.user_pool_id)
+                .bind(&provider.provider_name)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            for identifier in &provider.idp_identifiers {
+                sqlx::query("INSERT INTO idp_identifiers (pool_id, identifier, provider_name) VALUES ($1, $2, $3)")
+                    .bind(&provider.user_pool_id)
+                    .bind(identifier)
+                    .bind(&provider.provider_name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| match backend(e) {
+                        StoreError::Conflict(_) => StoreError::Conflict(format!("identifier {identifier}")),
+                        other => other,
+                    })?;
+            }
+            changed
+        });
+        if changed == 0 {
+            return Err(StoreError::NotFound(provider.provider_name.clone()));
+        }
+        Ok(())
+    }
+
+    async fn delete_provider(&self, pool_id: &str, name: &str) -> StoreResult<()> {
+        let removed = in_tx!(self, tx => {
+            sqlx::query("DELETE FROM idp_identifiers WHERE pool_id = $1 AND provider_name = $2")
+                .bind(pool_id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            sqlx::query("DELETE FROM identity_providers WHERE pool_id = $1 AND name = $2")
+                .bind(pool_id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected()
+        });
+        if removed == 0 {
+            return Err(StoreError::NotFound(name.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn list_providers(
+        &self,
+        pool_id: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> StoreResult<Page<IdentityProvider>> {
+        self.list_docs(
+            "SELECT doc FROM identity_providers WHERE pool_id = $1 AND name > $2 ORDER BY name LIMIT $3",
+            pool_id,
+            limit,
+            after,
+            |p: &IdentityProvider| p.provider_name.clone(),
+        )
+        .await
+    }
+
+    async fn provider_by_identifier(
+        &self,
+        pool_id: &str,
+        identifier: &str,
+    ) -> StoreResult<Option<IdentityProvider>> {
+        self.get_doc(
+            "SELECT p.doc FROM idp_identifiers i JOIN identity_providers p ON p.pool_id = i.pool_id AND p.name = i.provider_name WHERE i.pool_id = $1 AND i.identifier = $2",
+            pool_id,
+            Some(identifier),
+        )
+        .await
+    }
+
+    async fn count_providers(&self, pool_id: &str) -> StoreResult<usize> {
+        self.count(
+            "SELECT COUNT(*) FROM identity_providers WHERE pool_id = $1",
+            pool_id,
+        )
+        .await
+    }
+
+    async fn create_resource_server(&self, server: &ResourceServer) -> StoreResult<()> {
+        let args = [
+            text(&server.user_pool_id),
+            text(&server.identifier),
+            Arg::Text(to_doc(server)?),
+        ];
+        self.change(
+            "INSERT INTO resource_servers (pool_id, identifier, doc) VALUES ($1, $2, $3)",
+            &args,
+            "resource server",
+        )
+        .await
+    }
+
+    async fn get_resource_server(
+        &self,
+        pool_id: &str,
+        identifier: &str,
+    ) -> StoreResult<Option<ResourceServer>> {
+        self.get_doc(
+            "SELECT doc FROM resource_servers WHERE pool_id = $1 AND identifier = $2",
+            pool_id,
+            Some(identifier),
+        )
+        .await
+    }
+
+    async fn put_resource_server(&self, server: &ResourceServer) -> StoreResult<()> {
+        let args = [
+            text(&server.user_pool_id),
+            text(&server.identifier),
+            Arg::Text(to_doc(server)?),
+        ];
+        self.change(
+            "UPDATE resource_servers SET doc = $3 WHERE pool_id = $1 AND identifier = $2",
+            &args,
+            &server.identifier,
+        )
+        .await
+    }
+
+    async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<()> {
+        self.change(
+            "DELETE FROM resource_servers WHERE pool_id = $1 AND identifier = $2",
+            &[text(pool_id), text(identifier)],
+            identifier,
+        )
+        .await
+    }
+
+    async fn list_resource_servers(
+        &self,
+        pool_id: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> StoreResult<Page<ResourceServer>> {
+        self.list_docs(
+            "SELECT doc FROM resource_servers WHERE pool_id = $1 AND identifier > $2 ORDER BY identifier LIMIT $3",
+            pool_id,
+            limit,
+            after,
+            |s: &ResourceServer| s.identifier.clone(),
+        )
+        .await
+    }
+
+    async fn create_user(&self, user: &User, fold_case: bool) -> StoreResult<()> {
+        let key = if fold_case {
+            fold(&user.username)
+        } else {
+            user.username.clone()
+        };
+        in_tx!(self, tx => {
+            sqlx::query("INSERT INTO users (pool_id, username, username_key, sub, status, enabled, created, modified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(&user.pool_id)
+                .bind(&user.username)
+                .bind(&key)
+                .bind(&user.sub)
+                .bind(&user.status)
+                .bind(user.enabled)
+                .bind(user.created.0)
+                .bind(user.modified.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            for (name, value) in &user.attributes {
+                sqlx::query("INSERT INTO user_attributes (pool_id, username, name, value, value_lower) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&user.pool_id)
+                    .bind(&user.username)
+                    .bind(name)
+                    .bind(value)
+                    .bind(fold(value))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
+        });
+        Ok(())
+    }
+
+    async fn get_user(
+        &self,
+        pool_id: &str,
+        username: &str,
+        fold_case: bool,
+    ) -> StoreResult<Option<User>> {
+        let key = if fold_case {
+            fold(username)
+        } else {
+            username.to_string()
+        };
+        let row: Option<UserRow> = on_db!(self, db => {
+            sqlx::query_as("SELECT pool_id, username, sub, status, enabled, created, modified FROM users WHERE pool_id = $1 AND username_key = $2")
+                .bind(pool_id)
+                .bind(&key)
+                .fetch_optional(db)
+                .await
+                .map_err(backend)?
+        });
+        let Some(row) = row else { return Ok(None) };
+        let mut users = [user_from_row(row)];
+        self.load_attributes(&mut users).await?;
+        let [user] = users;
+        Ok(Some(user))
+    }
+
+    async fn find_users_by_attribute(
+        &self,
+        pool_id: &str,
+        name: &str,
+        value: &str,
+        ignore_case: bool,
+    ) -> StoreResult<Vec<User>> {
+        let filter = UserFilter::Attribute {
+            name: name.to_string(),
+            value: value.to_string(),
+            prefix: false,
+            ignore_case,
+        };
+        Ok(self.list_users(pool_id, &filter, 60, None).await?.items)
+    }
+
+    async fn put_user(&self, user: &User) -> StoreResult<()> {
+        let changed = in_tx!(self, tx => {
+            let changed = sqlx::query("UPDATE users SET status = $3, enabled = $4, modified = $5 WHERE pool_id = $1 AND username = $2")
+                .bind(&user.pool_id)
+                .bind(&user.username)
+                .bind(&user.status)
+                .bind(user.enabled)
+                .bind(user.modified.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+            sqlx::query("DELETE FROM user_attributes WHERE pool_id = $1 AND username = $2")
+                .bind(&user.pool_id)
+                .bind(&user.username)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            if changed > 0 {
+                for (name, value) in &user.attributes {
+                    sqlx::query("INSERT INTO user_attributes (pool_id, username, name, value, value_lower) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(&user.pool_id)
+                        .bind(&user.username)
+                        .bind(name)
+                        .bind(value)
+                        .bind(fold(value))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                }
+            }
+            changed
+        });
+        if changed == 0 {
+            return Err(StoreError::NotFound(user.username.clone()));
+        }
+        Ok(())
+    }
+
+    async fn delete_user(&self, pool_id: &str, username: &str) -> StoreResult<()> {
+        let removed = in_tx!(self, tx => {
+            for sql in [
+                "DELETE FROM group_members WHERE pool_id = $1 AND username = $2",
+                "DELETE FROM user_attributes WHERE pool_id = $1 AND username = $2",
+            ] {
+                sqlx::query(sql).bind(pool_id).bind(username).execute(&mut *tx).await.map_err(backend)?;
+            }
+            sqlx::query("DELETE FROM users WHERE pool_id = $1 AND username = $2")
+                .bind(pool_id)
+                .bind(username)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected()
+        });
+        if removed == 0 {
+            return Err(StoreError::NotFound(username.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        filter: &UserFilter,
+        limit: usize,
+        after: Option<&str>,
+    ) -> StoreResult<Page<User>> {
+        let mut q = QueryArgs(vec![text(pool_id), text(after.unwrap_or(""))]);
+        let (join, condition) = match filter {
+            UserFilter::All => (String::new(), "1 = 1".to_string()),
+            UserFilter::Username {
+                value,
+                prefix,
+                ignore_case,
+            } => {
+                if *ignore_case {
+                    (
+                        String::new(),
+                        q.matches("u.username_key", &fold(value), *prefix),
+                    )
+                } else {
+                    (String::new(), q.matches("u.username", value, *prefix))
+                }
+            }
+            UserFilter::Status(status) => (String::new(), q.matches("u.status", status, false)),
+            UserFilter::Sub { value, prefix } => {
+                (String::new(), q.matches("u.sub", value, *prefix))
+            }
+            UserFilter::Enabled(enabled) => {
+                let v = q.push(Arg::Bool(*enabled));
+                (String::new(), format!("u.enabled = {v}"))
+            }
+            UserFilter::Attribute {
+                name,
+                value,
+                prefix,
+                ignore_case,
+            } => {
+                let n = q.push(text(name));
+                let cond = if *ignore_case {
+                    q.matches("a.value_lower", &fold(value), *prefix)
+                } else {
+                    q.matches("a.value", value, *prefix)
+                };
+                (
+                    format!(
+                        " JOIN user_attributes a ON a.pool_id = u.pool_id AND a.username = u.username AND a.name = {n}"
+                    ),
+                    cond,
+                )
+            }
+        };
+        let lim = q.push(Arg::Int(fetch_limit(limit)));
+        let args = q.0;
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u{join} WHERE u.pool_id = $1 AND u.username > $2 AND {condition} ORDER BY u.username LIMIT {lim}"
+        );
+        let rows: Vec<UserRow> = on_db!(self, db => {
+            bind_all!(sqlx::query_as(AssertSqlSafe(sql.clone())), &args)
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        let mut result = page(
+            rows.into_iter().map(user_from_row).collect(),
+            limit,
+            |u: &User| u.username.clone(),
+        );
+        self.load_attributes(&mut result.items).await?;
+        Ok(result)
+    }
+
+    async fn count_users(&self, pool_id: &str) -> StoreResult<usize> {
+        self.count("SELECT COUNT(*) FROM users WHERE pool_id = $1", pool_id)
+            .await
+    }
+
+    async fn create_group(&self, group: &Group) -> StoreResult<()> {
+        let args = [
+            text(&group.user_pool_id),
+            text(&group.group_name),
+            Arg::Text(to_doc(group)?),
+        ];
+        self.change(
+            "INSERT INTO user_groups (pool_id, name, doc) VALUES ($1, $2, $3)",
+            &args,
+            "group",
+        )
+        .await
+    }
+
+    async fn get_group(&self, pool_id: &str, name: &str) -> StoreResult<Option<Group>> {
+        self.get_doc(
+            "SELECT doc FROM user_groups WHERE pool_id = $1 AND name = $2",
+            pool_id,
+            Some(name),
+        )
+        .await
+    }
+
+    async fn put_group(&self, group: &Group) -> StoreResult<()> {
+        let args = [
+            text(&group.user_pool_id),
+            text(&group.group_name),
+            Arg::Text(to_doc(group)?),
+        ];
+        self.change(
+            "UPDATE user_groups SET doc = $3 WHERE pool_id = $1 AND name = $2",
+            &args,
+            &group.group_name,
+        )
+        .await
+    }
+
+    async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<()> {
+        let removed = in_tx!(self, tx => {
+            sqlx::query("DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2")
+                .bind(pool_id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            sqlx::query("DELETE FROM user_groups WHERE pool_id = $1 AND name = $2")
+                .bind(pool_id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected()
+        });
+        if removed == 0 {
+            return Err(StoreError::NotFound(name.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn list_groups(
+        &self,
+        pool_id: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> StoreResult<Page<Group>> {
+        self.list_docs(
+            "SELECT doc FROM user_groups WHERE pool_id = $1 AND name > $2 ORDER BY name LIMIT $3",
+            pool_id,
+            limit,
+            after,
+            |g: &Group| g.group_name.clone(),
+        )
+        .await
+    }
+
+    async fn add_user_to_group(
+        &self,
+        pool_id: &str,
+        group: &str,
+        username: &str,
+    ) -> StoreResult<()> {
+        let sql = "INSERT INTO group_members (pool_id, group_name, username) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+        on_db!(self, db => {
+            sqlx::query(sql).bind(pool_id).bind(group).bind(username).execute(db).await.map_err(backend)?.rows_affected()
+        });
+        Ok(())
+    }
+
+    async fn remove_user_from_group(
+        &self,
+        pool_id: &str,
+        group: &str,
+        username: &str,
+    ) -> StoreResult<()> {
+        on_db!(self, db => {
+            sqlx::query("DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2 AND username = $3")
+                .bind(pool_id)
+                .bind(group)
+                .bind(username)
+                .execute(db)
+                .await
+                .map_err(backend)?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
+    async fn groups_of_user(
+        &self,
+        pool_id: &str,
+        username: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> StoreResult<Page<Group>> {
+        let rows: Vec<(String,)> = on_db!(self, db => {
+            sqlx::query_as("SELECT g.doc FROM group_members m JOIN user_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name WHERE m.pool_id = $1 AND m.username = $2 AND m.group_name > $3 ORDER BY m.group_name LIMIT $4")
+                .bind(pool_id)
+                .bind(username)
+                .bind(after.unwrap_or(""))
+                .bind(fetch_limit(limit))
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(page(docs(rows)?, limit, |g: &Group| g.group_name.clone()))
+    }
+
+    async fn users_in_group(
+        &self,
+        pool_id: &str,
+        group: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> StoreResult<Page<User>> {
+        let rows: Vec<UserRow> = on_db!(self, db => {
+            sqlx::query_as("SELECT u.pool_id, u.username, u.sub, u.status, u.enabled, u.created, u.modified FROM group_members m JOIN users u ON u.pool_id = m.pool_id AND u.username = m.username WHERE m.pool_id = $1 AND m.group_name = $2 AND m.username > $3 ORDER BY m.username LIMIT $4")
+                .bind(pool_id)
+                .bind(group)
+                .bind(after.unwrap_or(""))
+                .bind(fetch_limit(limit))
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        let mut result = page(
+            rows.into_iter().map(user_from_row).collect(),
+            limit,
+            |u: &User| u.username.clone(),
+        );
+        self.load_attributes(&mut result.items).await?;
+        Ok(result)
+    }
+}
