@@ -1,1 +1,3 @@
 //! cirrus-server
+
+pub mod sigv4;
