@@ -7,12 +7,15 @@ order, body) signed with fixed credentials at a fixed time, plus what the
 verifier must answer. botocore's own canonical request and string to sign are
 recorded too, so a failing Rust test can show the first differing line.
 
-Two kinds of requests:
+Three kinds of requests:
   * boto3 client calls (cognito-idp, endpoint http://localhost:9229), captured
     at botocore's `before-send` event, i.e. after signing, nothing sent;
   * hand-built `AWSRequest`s signed with `SigV4Auth` / `S3SigV4Auth`, for the
     cases a Cognito client does not produce (query strings, odd paths,
-    repeated headers, a `Date` header, `x-amz-content-sha256`).
+    repeated headers, a `Date` header, `x-amz-content-sha256`);
+  * `wire_*`: bytes as received by a socket on 127.0.0.1 from boto3 and from
+    the AWS CLI (a separate process with the real clock, so that file changes on
+    every run; its `now_unix` is its signing time).
 
 Usage:  python3 interop/sigv4/make_fixtures.py [OUT_DIR]
         (default OUT_DIR: crates/cirrus-server/tests/fixtures/sigv4)
@@ -25,7 +28,10 @@ import base64
 import datetime
 import json
 import os
+import socket
+import subprocess
 import sys
+import threading
 import uuid
 from unittest import mock
 
@@ -45,6 +51,7 @@ SERVICE = "cognito-idp"
 ENDPOINT = "http://localhost:9229"
 FIXED_NOW = datetime.datetime(2026, 11, 22, 1, 40, 0)  # naive UTC, as botocore uses
 POOL_ID = "us-east-1_AbC123xyZ"
+WIRE_PORT = 39229
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "..", "crates", "cirrus-server", "tests", "fixtures", "sigv4")
@@ -75,7 +82,7 @@ def _fixture(name, description, method, url, headers, body, *, signed_region=REG
     # Python; pin it so the fixtures do not change from machine to machine.
     for pair in header_list:
         if pair[0].lower() == "user-agent":
-            pair[1] = f"Boto3/{boto3.__version__} Botocore/{botocore.__version__} (pinned by make_fixtures.py)"
+            pair[1] = f"(pinned by make_fixtures.py; botocore {botocore.__version__}; not signed)"
     # urllib3 adds Host when sending; botocore signed the same value.
     if not any(k.lower() == "host" for k, _ in header_list):
         header_list.insert(0, ["Host", _host_from_url(url)])
@@ -171,6 +178,106 @@ def json_headers(action):
         ("X-Amz-Target", f"AWSCognitoIdentityProviderService.{action}"),
         ("Content-Type", "application/x-amz-json-1.1"),
     ]
+
+
+# ---------------------------------------------------------------------------
+# wire captures
+# ---------------------------------------------------------------------------
+
+class _WireCapture:
+    """A one-thread HTTP/1.1 listener on 127.0.0.1 that records each request's
+    raw request line, header lines and body, and answers 200 `{}` with
+    `Connection: close` (one request per connection)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:  # a fixed port keeps the boto3 capture byte-for-byte reproducible
+            self.sock.bind(("127.0.0.1", WIRE_PORT))
+        except OSError:
+            self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.requests = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                f = conn.makefile("rb")
+                line = f.readline()
+                if not line:
+                    continue
+                method, target, _version = line.decode("latin-1").rstrip("\r\n").split(" ")
+                headers = []
+                while True:
+                    h = f.readline().decode("latin-1").rstrip("\r\n")
+                    if not h:
+                        break
+                    name, _, value = h.partition(":")
+                    # As an HTTP server (hyper/httparse) hands them over:
+                    # optional whitespace around the value removed.
+                    headers.append((name, value.strip(" \t")))
+                length = next((int(v) for k, v in headers if k.lower() == "content-length"), 0)
+                body = f.read(length) if length else b""
+                self.requests.append((method, target, headers, body))
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n"
+                             b"x-amzn-RequestId: 00000000-0000-4000-8000-000000000000\r\n"
+                             b"Connection: close\r\nContent-Length: 2\r\n\r\n{}")
+
+    def close(self):
+        self.sock.close()
+
+
+def _wire_fixture(name, description, captured, now_unix=None):
+    method, target, headers, body = captured
+    path, _, query = target.partition("?")
+    url = f"http://placeholder{path}" + (f"?{query}" if query else "")
+    fx = _fixture(name, description, method, url, headers, body)
+    stamp = next(v for k, v in headers if k.lower() == "x-amz-date")
+    fx["timestamp"] = stamp
+    fx["now_unix"] = now_unix or int(datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ")
+                                     .replace(tzinfo=datetime.timezone.utc).timestamp())
+    return fx
+
+
+def wire_fixtures():
+    cap = _WireCapture()
+    try:
+        session = boto3.session.Session(
+            aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY,
+            region_name=REGION)
+        client = session.client("cognito-idp", endpoint_url=f"http://127.0.0.1:{cap.port}",
+                                config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+        client.admin_get_user(UserPoolId=POOL_ID, Username="zoë")
+        out = [_wire_fixture(
+            "wire_boto3_admin_get_user",
+            "boto3 AdminGetUser as received on a socket (Host and Content-Length from urllib3)",
+            cap.requests[-1])]
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY_ID,
+                   AWS_SECRET_ACCESS_KEY=SECRET_ACCESS_KEY, AWS_DEFAULT_REGION=REGION,
+                   AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+        env.pop("AWS_SESSION_TOKEN", None)
+        env.pop("AWS_PROFILE", None)
+        try:
+            subprocess.run(
+                ["aws", "cognito-idp", "list-user-pools", "--max-results", "7",
+                 "--endpoint-url", f"http://127.0.0.1:{cap.port}", "--output", "json"],
+                env=env, check=True, capture_output=True, timeout=60)
+        except (OSError, subprocess.SubprocessError) as e:
+            print(f"skipping the AWS CLI capture: {e}", file=sys.stderr)
+        else:
+            out.append(_wire_fixture(
+                "wire_awscli_list_user_pools",
+                "AWS CLI `aws cognito-idp list-user-pools` as received on a socket",
+                cap.requests[-1]))
+        return out
+    finally:
+        cap.close()
 
 
 def build_all():
@@ -273,6 +380,7 @@ def main():
             mock.patch.object(uuid, "uuid4", return_value=fixed_uuid), \
             mock.patch.object(SigV4Auth, "string_to_sign", _capturing_string_to_sign):
         fixtures = build_all()
+        fixtures += wire_fixtures()
     for old in os.listdir(out):
         if old.endswith(".json"):
             os.remove(os.path.join(out, old))
