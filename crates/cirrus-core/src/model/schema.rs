@@ -319,12 +319,10 @@ pub fn check_value(rules: &AttributeRules<'_>, value: &str) -> Result<()> {
                 )));
             }
         }
-        "Boolean" => {
-            if value != "true" && value != "false" {
-                return Err(Error::invalid(format!(
-                    "{name}: Boolean attribute value must be 'true' or 'false', got '{value}'."
-                )));
-            }
+        "Boolean" if value != "true" && value != "false" => {
+            return Err(Error::invalid(format!(
+                "{name}: Boolean attribute value must be 'true' or 'false', got '{value}'."
+            )));
         }
         _ => {}
     }
@@ -371,12 +369,12 @@ fn check_constraints(entry: &SchemaAttribute, data_type: &str, member: &str) -> 
                 "user.{name}: String length bounds cannot be negative"
             )));
         }
-        if let (Some(min), Some(max)) = (min, max) {
-            if min > max {
-                return Err(Error::invalid(format!(
-                    "user.{name}: MinLength {min} is greater than MaxLength {max}"
-                )));
-            }
+        if let (Some(min), Some(max)) = (min, max)
+            && min > max
+        {
+            return Err(Error::invalid(format!(
+                "user.{name}: MinLength {min} is greater than MaxLength {max}"
+            )));
         }
     }
     if let Some(n) = &entry.number_attribute_constraints {
@@ -393,13 +391,13 @@ fn check_constraints(entry: &SchemaAttribute, data_type: &str, member: &str) -> 
             &n.max_value,
             &format!("{member}.numberAttributeConstraints.maxValue"),
         )?;
-        if let (Some(min), Some(max)) = (min, max) {
-            if min > max {
-                let name = entry.name.as_deref().unwrap_or_default();
-                return Err(Error::invalid(format!(
-                    "user.{name}: MinValue {min} is greater than MaxValue {max}"
-                )));
-            }
+        if let (Some(min), Some(max)) = (min, max)
+            && min > max
+        {
+            let name = entry.name.as_deref().unwrap_or_default();
+            return Err(Error::invalid(format!(
+                "user.{name}: MinValue {min} is greater than MaxValue {max}"
+            )));
         }
     }
     Ok(())

@@ -174,24 +174,23 @@ impl PoolSettings {
         ] {
             object(v, m)?;
         }
-        if let Some(Value::Object(p)) = &self.policies {
-            if let Some(pw) = p.get("PasswordPolicy") {
-                let Value::Object(pw) = pw else {
-                    return Err(Error::Serialization(
-                        "Unexpected value at 'policies.passwordPolicy': expected a structure"
-                            .into(),
-                    ));
-                };
-                int_in(pw, "MinimumLength", "policies.passwordPolicy", 6, 99)?;
-                int_in(pw, "PasswordHistorySize", "policies.passwordPolicy", 0, 24)?;
-                int_in(
-                    pw,
-                    "TemporaryPasswordValidityDays",
-                    "policies.passwordPolicy",
-                    0,
-                    365,
-                )?;
-            }
+        if let Some(Value::Object(p)) = &self.policies
+            && let Some(pw) = p.get("PasswordPolicy")
+        {
+            let Value::Object(pw) = pw else {
+                return Err(Error::Serialization(
+                    "Unexpected value at 'policies.passwordPolicy': expected a structure".into(),
+                ));
+            };
+            int_in(pw, "MinimumLength", "policies.passwordPolicy", 6, 99)?;
+            int_in(pw, "PasswordHistorySize", "policies.passwordPolicy", 0, 24)?;
+            int_in(
+                pw,
+                "TemporaryPasswordValidityDays",
+                "policies.passwordPolicy",
+                0,
+                365,
+            )?;
         }
         if let Some(Value::Object(a)) = &self.admin_create_user_config {
             int_in(
@@ -212,24 +211,24 @@ impl PoolSettings {
                 None => return Err(validate::missing("userPoolAddOns.advancedSecurityMode")),
             }
         }
-        if let Some(Value::Object(a)) = &self.account_recovery_setting {
-            if let Some(Value::Array(list)) = a.get("RecoveryMechanisms") {
-                validate::count(list, "accountRecoverySetting.recoveryMechanisms", 1, 2)?;
-                for item in list {
-                    let name = item.get("Name").and_then(Value::as_str).unwrap_or_default();
-                    validate::one_of(
-                        name,
-                        "accountRecoverySetting.recoveryMechanisms.member.name",
-                        &["verified_email", "verified_phone_number", "admin_only"],
-                    )?;
-                    let priority = item.get("Priority").and_then(Value::as_i64).unwrap_or(0);
-                    validate::range(
-                        priority,
-                        "accountRecoverySetting.recoveryMechanisms.member.priority",
-                        1,
-                        2,
-                    )?;
-                }
+        if let Some(Value::Object(a)) = &self.account_recovery_setting
+            && let Some(Value::Array(list)) = a.get("RecoveryMechanisms")
+        {
+            validate::count(list, "accountRecoverySetting.recoveryMechanisms", 1, 2)?;
+            for item in list {
+                let name = item.get("Name").and_then(Value::as_str).unwrap_or_default();
+                validate::one_of(
+                    name,
+                    "accountRecoverySetting.recoveryMechanisms.member.name",
+                    &["verified_email", "verified_phone_number", "admin_only"],
+                )?;
+                let priority = item.get("Priority").and_then(Value::as_i64).unwrap_or(0);
+                validate::range(
+                    priority,
+                    "accountRecoverySetting.recoveryMechanisms.member.priority",
+                    1,
+                    2,
+                )?;
             }
         }
         if let Some(d) = &self.deletion_protection {

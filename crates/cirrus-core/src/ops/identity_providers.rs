@@ -194,12 +194,12 @@ fn check_saml_details(details: &BTreeMap<String, String>) -> Result<()> {
     ] {
         check_flag(details, flag)?;
     }
-    if let Some(alg) = details.get("RequestSigningAlgorithm") {
-        if alg != "rsa-sha256" {
-            return Err(Error::invalid(format!(
-                "RequestSigningAlgorithm \"{alg}\" is not supported; the only value is \"rsa-sha256\"."
-            )));
-        }
+    if let Some(alg) = details.get("RequestSigningAlgorithm")
+        && alg != "rsa-sha256"
+    {
+        return Err(Error::invalid(format!(
+            "RequestSigningAlgorithm \"{alg}\" is not supported; the only value is \"rsa-sha256\"."
+        )));
     }
     if let Some(skew) = details.get("CirrusClockSkewSeconds") {
         match skew.parse::<u32>() {
@@ -211,12 +211,12 @@ fn check_saml_details(details: &BTreeMap<String, String>) -> Result<()> {
             }
         }
     }
-    if let Some(format) = details.get("CirrusNameIdFormat") {
-        if !format.starts_with("urn:oasis:names:tc:SAML:") {
-            return Err(Error::invalid(format!(
-                "CirrusNameIdFormat \"{format}\" is not a SAML NameID format URI (urn:oasis:names:tc:SAML:...)."
-            )));
-        }
+    if let Some(format) = details.get("CirrusNameIdFormat")
+        && !format.starts_with("urn:oasis:names:tc:SAML:")
+    {
+        return Err(Error::invalid(format!(
+            "CirrusNameIdFormat \"{format}\" is not a SAML NameID format URI (urn:oasis:names:tc:SAML:...)."
+        )));
     }
     Ok(())
 }

@@ -71,10 +71,10 @@ fn check_sign_in_attributes(req: &CreateUserPool) -> Result<()> {
             "AliasAttributes and UsernameAttributes cannot be set together: pick one way for users to sign in.",
         ));
     }
-    if let Some(c) = &req.username_configuration {
-        if c.case_sensitive.is_none() {
-            return Err(validate::missing("usernameConfiguration.caseSensitive"));
-        }
+    if let Some(c) = &req.username_configuration
+        && c.case_sensitive.is_none()
+    {
+        return Err(validate::missing("usernameConfiguration.caseSensitive"));
     }
     Ok(())
 }

@@ -1,0 +1,206 @@
+//! `cirrus serve`: opens the store, binds the listener, prints the ready line, serves until
+//! SIGTERM or SIGINT.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use cirrus_core::clock::SystemClock;
+use cirrus_core::keys::MasterKey;
+use cirrus_core::ops::{Cirrus, Config};
+use cirrus_core::store::Store;
+use cirrus_core::vault::Vault;
+use cirrus_server::metadata_fetch::HttpMetadataFetcher;
+use cirrus_server::sigv4::AdminKeys;
+use cirrus_server::{AdminAuth, AppState};
+use cirrus_store::SqlStore;
+use clap::Args;
+
+/// Flags of `cirrus serve`; each has an environment twin.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "CIRRUS_LISTEN", default_value = "127.0.0.1:9229")]
+    listen: SocketAddr,
+    /// Directory of the embedded store (and of the generated master key).
+    #[arg(long, env = "CIRRUS_DATA_DIR", default_value = "./cirrus-data")]
+    data_dir: PathBuf,
+    /// A postgres:// URL selects PostgreSQL instead of the embedded store.
+    #[arg(long, env = "CIRRUS_DATABASE_URL")]
+    database_url: Option<String>,
+    /// The URL clients reach this server at (default: http:// + the bound address).
+    #[arg(long, env = "CIRRUS_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Region used in pool ids, ARNs and SigV4.
+    #[arg(long, env = "CIRRUS_REGION", default_value = "us-east-1")]
+    region: String,
+    /// Account id used in ARNs.
+    #[arg(long, env = "CIRRUS_ACCOUNT_ID", default_value = "000000000000")]
+    account_id: String,
+    /// File of ACCESS_KEY_ID:SECRET lines; admin API calls must then be SigV4-signed with one of
+    /// them. The environment twin CIRRUS_ADMIN_KEYS holds the pairs, comma-separated.
+    #[arg(long)]
+    admin_keys: Option<PathBuf>,
+    /// File holding the master key (base64 of 32 bytes) that seals private keys in the store.
+    #[arg(long, env = "CIRRUS_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
+    /// Also allow http and private or loopback addresses in MetadataURL (development, tests).
+    #[arg(long, env = "CIRRUS_ALLOW_INSECURE_METADATA_URLS")]
+    allow_insecure_metadata_urls: bool,
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("cirrus serve: {message}");
+    ExitCode::from(2)
+}
+
+fn load_admin_keys(args: &ServeArgs) -> Result<Option<AdminKeys>, String> {
+    if let Some(path) = &args.admin_keys {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read --admin-keys {}: {e}", path.display()))?;
+        return AdminKeys::parse_file(&text)
+            .map(Some)
+            .map_err(|e| format!("--admin-keys {}: {e}", path.display()));
+    }
+    match std::env::var("CIRRUS_ADMIN_KEYS") {
+        Ok(value) if !value.trim().is_empty() => AdminKeys::parse_env(&value)
+            .map(Some)
+            .map_err(|e| format!("CIRRUS_ADMIN_KEYS: {e}")),
+        _ => Ok(None),
+    }
+}
+
+/// Runs the server until a shutdown signal.
+pub fn run(args: ServeArgs) -> ExitCode {
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(message),
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("CIRRUS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("CIRRUS_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open_store(args: &ServeArgs) -> Result<(SqlStore, MasterKey), String> {
+    match &args.database_url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let Some(path) = &args.master_key_file else {
+                return Err(
+                    "--master-key-file is required with PostgreSQL: every node sharing the database must use the same master key. Create one with: head -c 32 /dev/urandom | base64 > master.key"
+                        .into(),
+                );
+            };
+            let key = MasterKey::load(path).map_err(|e| e.to_string())?;
+            let store = SqlStore::open_postgres(url)
+                .await
+                .map_err(|e| format!("cannot open PostgreSQL store: {e}"))?;
+            Ok((store, key))
+        }
+        Some(other) => Err(format!(
+            "--database-url '{other}' is not a postgres:// URL; leave it out to use the embedded store in --data-dir"
+        )),
+        None => {
+            std::fs::create_dir_all(&args.data_dir).map_err(|e| {
+                format!("cannot create --data-dir {}: {e}", args.data_dir.display())
+            })?;
+            let key = match &args.master_key_file {
+                Some(path) => MasterKey::load(path),
+                None => MasterKey::load_or_create(&args.data_dir.join("master.key")),
+            }
+            .map_err(|e| e.to_string())?;
+            let store = SqlStore::open_sqlite(&args.data_dir.join("cirrus.db"))
+                .await
+                .map_err(|e| format!("cannot open the embedded store: {e}"))?;
+            Ok((store, key))
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let admin_keys = load_admin_keys(&args)?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    if admin_keys.is_none() && !bound.ip().is_loopback() {
+        return Err(format!(
+            "refusing to listen on the non-loopback address {bound} without admin keys: anyone who can reach it could administer every user pool. Pass --admin-keys FILE (or CIRRUS_ADMIN_KEYS), or listen on 127.0.0.1."
+        ));
+    }
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{bound}"))
+        .trim_end_matches('/')
+        .to_string();
+    let (store, master_key) = open_store(&args).await?;
+    let engine = store.engine();
+    let store = Arc::new(store);
+    let cirrus = Cirrus {
+        store: store.clone() as Arc<dyn Store>,
+        clock: Arc::new(SystemClock),
+        vault: Arc::new(Vault::new(master_key)),
+        fetcher: Arc::new(HttpMetadataFetcher::new(args.allow_insecure_metadata_urls)),
+        config: Arc::new(Config {
+            region: args.region.clone(),
+            account_id: args.account_id.clone(),
+            public_url: public_url.clone(),
+        }),
+    };
+    let auth = match admin_keys {
+        Some(keys) => AdminAuth::SigV4(Arc::new(keys)),
+        None => AdminAuth::Open,
+    };
+    tracing::info!(%bound, %engine, signed = matches!(auth, AdminAuth::SigV4(_)), "starting");
+    let app = cirrus_server::router(AppState { cirrus, auth });
+    println!("cirrus listening on {public_url}");
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
