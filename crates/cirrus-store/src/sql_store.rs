@@ -149,7 +149,7 @@ impl QueryArgs {
         if prefix {
             let len = self.push(Arg::Int(value.chars().count() as i64));
             let v = self.push(Arg::Text(value.to_string()));
-            format!("substr({column}, 1, {len}) = {v}")
+            format!("substr({column}, 1, CAST({len} AS INTEGER)) = {v}")
         } else {
             let v = self.push(Arg::Text(value.to_string()));
             format!("{column} = {v}")
