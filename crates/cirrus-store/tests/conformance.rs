@@ -1,6 +1,7 @@
 //! One conformance suite for every `Store` implementation: the embedded SQLite store always, and
 //! PostgreSQL when `CIRRUS_TEST_DATABASE_URL` is set (each run in a database of its own, dropped
 //! afterwards).
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
 use std::collections::BTreeMap;
 
