@@ -197,3 +197,90 @@ pub enum C14nError {
     #[error("cannot read the qualified name of an element or attribute from the source")]
     QName,
 }
+
+/// Failure to verify an XML signature. Every variant is a rejection.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DsigError {
+    /// The element carries no `ds:Signature` child.
+    #[error("<{0}> has no ds:Signature child")]
+    MissingSignature(String),
+    /// The element carries more than one `ds:Signature` child.
+    #[error("<{0}> has {1} ds:Signature children, expected one")]
+    MultipleSignatures(String, usize),
+    /// The signed element has no `ID` attribute.
+    #[error("signed element <{0}> has no ID attribute")]
+    MissingId(String),
+    /// A `ds:Signature` child other than the allowed ones (e.g. `ds:Object`).
+    #[error("ds:Signature has an unexpected child <{0}>")]
+    UnexpectedSignatureChild(String),
+    /// A required structural element is missing or repeated.
+    #[error("{element}: expected exactly one, found {count}")]
+    Cardinality {
+        /// Qualified name of the element, e.g. `ds:SignedInfo`.
+        element: &'static str,
+        /// How many were found.
+        count: usize,
+    },
+    /// `ds:SignedInfo` contains an unexpected child.
+    #[error("ds:SignedInfo has an unexpected child <{0}>")]
+    UnexpectedSignedInfoChild(String),
+    /// `ds:Reference` contains an unexpected child.
+    #[error("ds:Reference has an unexpected child <{0}>")]
+    UnexpectedReferenceChild(String),
+    /// A canonicalization algorithm outside the allow-list.
+    #[error("canonicalization algorithm {0:?} is not allowed (only exclusive C14N 1.0)")]
+    CanonicalizationNotAllowed(String),
+    /// An algorithm URI carries parameters we refuse (e.g. `HMACOutputLength`).
+    #[error("<{0}> must not have child elements other than ec:InclusiveNamespaces")]
+    UnexpectedAlgorithmParameters(String),
+    /// A signature algorithm outside the allow-list.
+    #[error("signature algorithm {0:?} is not allowed")]
+    SignatureAlgorithmNotAllowed(String),
+    /// A digest algorithm outside the allow-list.
+    #[error("digest algorithm {0:?} is not allowed")]
+    DigestAlgorithmNotAllowed(String),
+    /// A SHA-1 based algorithm while the provider does not allow SHA-1.
+    #[error("{0:?} uses SHA-1, which this provider does not allow")]
+    Sha1NotAllowed(String),
+    /// The transform chain is not `enveloped-signature` followed by exclusive C14N.
+    #[error("transforms [{0}] are not allowed; expected enveloped-signature then exclusive C14N")]
+    TransformsNotAllowed(String),
+    /// The Reference URI is not a same-document `#id` reference.
+    #[error("Reference URI {0:?} is not a same-document #id reference")]
+    ReferenceUriNotAllowed(String),
+    /// The Reference points at an element other than the one being verified.
+    #[error("Reference URI #{found} does not point at the signed element (ID {expected:?})")]
+    ReferenceTargetMismatch {
+        /// ID of the element the signature is attached to.
+        expected: String,
+        /// ID the Reference names.
+        found: String,
+    },
+    /// An ID value occurs on more than one element in the document.
+    #[error("ID {0:?} occurs more than once in the document")]
+    DuplicateId(String),
+    /// `ds:DigestValue` / `ds:SignatureValue` contains something other than text.
+    #[error("{0} must contain only text")]
+    NotText(&'static str),
+    /// `ds:DigestValue` / `ds:SignatureValue` is not base64.
+    #[error("{0} is not valid base64")]
+    Base64(&'static str),
+    /// Empty `ds:SignatureValue` or a DigestValue of the wrong length.
+    #[error("{0} is empty or has the wrong length")]
+    BadLength(&'static str),
+    /// The recomputed digest differs from `ds:DigestValue`.
+    #[error("digest of the referenced element does not match ds:DigestValue (content was altered)")]
+    DigestMismatch,
+    /// No trusted certificate was configured.
+    #[error("no trusted signing certificate is configured")]
+    NoTrustedCertificates,
+    /// No configured certificate verifies the signature.
+    #[error("signature value does not verify with any of the {0} configured certificate(s)")]
+    SignatureInvalid(usize),
+    /// Canonicalization failed.
+    #[error("canonicalization failed: {0}")]
+    C14n(#[from] C14nError),
+    /// Parsing (or re-parsing the signed bytes) failed.
+    #[error("XML rejected: {0}")]
+    Xml(#[from] XmlError),
+}

@@ -8,10 +8,11 @@
 pub mod c14n;
 pub mod cert;
 pub mod datetime;
+pub mod dsig;
 pub mod error;
 pub mod metadata;
 pub mod xml;
 
 pub use cert::Certificate;
-pub use error::{C14nError, CertificateError, MetadataError, XmlError};
+pub use error::{C14nError, CertificateError, DsigError, MetadataError, XmlError};
 pub use metadata::{Endpoint, IdpMetadata, parse_idp_metadata};
