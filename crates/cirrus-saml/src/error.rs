@@ -284,3 +284,226 @@ pub enum DsigError {
     #[error("XML rejected: {0}")]
     Xml(#[from] XmlError),
 }
+
+/// Why a SAMLResponse was rejected. [`ResponseError::check`] names the failed check.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ResponseError {
+    /// The encoded response exceeds the size limit (checked before decoding).
+    #[error("SAMLResponse is {size} bytes encoded, above the limit of {limit}")]
+    TooLarge {
+        /// Encoded size.
+        size: usize,
+        /// Limit.
+        limit: usize,
+    },
+    /// The SAMLResponse is not valid base64.
+    #[error("SAMLResponse is not valid base64: {0}")]
+    Base64(String),
+    /// The decoded XML was refused by the hardened parser.
+    #[error("SAMLResponse XML rejected: {0}")]
+    Xml(#[from] XmlError),
+    /// The root element is not `samlp:Response`.
+    #[error("root element is {0}, expected samlp:Response")]
+    NotAResponse(String),
+    /// `Version` is not `2.0`.
+    #[error("{element} Version is {found:?}, expected \"2.0\"")]
+    WrongVersion {
+        /// `Response` or `Assertion`.
+        element: &'static str,
+        /// Version found.
+        found: String,
+    },
+    /// A required attribute or element is absent.
+    #[error("{element} has no {item}")]
+    Missing {
+        /// Element concerned.
+        element: &'static str,
+        /// Missing attribute or child.
+        item: &'static str,
+    },
+    /// A singleton element occurs more than once.
+    #[error("{element} occurs {count} times where one is allowed")]
+    Duplicated {
+        /// Element concerned.
+        element: &'static str,
+        /// Occurrences.
+        count: usize,
+    },
+    /// A timestamp does not parse.
+    #[error("{field} is not a valid xs:dateTime: {value:?}")]
+    BadTimestamp {
+        /// Attribute concerned.
+        field: &'static str,
+        /// Value found.
+        value: String,
+    },
+    /// An ID value (`ID`, `Id`, `AssertionID`, `xml:id`) occurs more than once in the document.
+    #[error("ID {0:?} occurs more than once in the document")]
+    DuplicateId(String),
+    /// No `samlp:Status`/`StatusCode`.
+    #[error("Response has no samlp:Status/samlp:StatusCode")]
+    StatusMissing,
+    /// The IdP answered with a status other than Success.
+    #[error("IdP returned status {codes:?}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Status {
+        /// Top-level status code first, then nested ones.
+        codes: Vec<String>,
+        /// The `StatusMessage`, if any.
+        message: Option<String>,
+    },
+    /// Not exactly one `saml:Assertion` in the whole document.
+    #[error("document contains {0} saml:Assertion elements, expected exactly one")]
+    AssertionCount(usize),
+    /// The one Assertion is not a direct child of the Response.
+    #[error("the saml:Assertion is not a direct child of samlp:Response")]
+    AssertionMisplaced,
+    /// An `EncryptedAssertion` (decryption not configured or supported).
+    #[error("Response carries an EncryptedAssertion, but no decryption is configured")]
+    EncryptedAssertionUnsupported,
+    /// A `ds:Signature` somewhere other than directly under the Response or the Assertion.
+    #[error(
+        "ds:Signature found inside <{0}>; signatures are accepted only on the Response and the Assertion"
+    )]
+    UnexpectedSignature(String),
+    /// Neither the Response nor the Assertion is signed.
+    #[error("neither the Response nor the Assertion is signed")]
+    SignatureMissing,
+    /// A signature present on the Response or Assertion does not verify.
+    #[error("{element} signature rejected: {source}")]
+    Signature {
+        /// `Response` or `Assertion`.
+        element: &'static str,
+        /// What the verifier refused.
+        source: DsigError,
+    },
+    /// Response `Issuer` differs from the IdP entity ID.
+    #[error("Response Issuer is {found:?}, expected {expected:?}")]
+    ResponseIssuer {
+        /// Configured IdP entity ID.
+        expected: String,
+        /// Issuer found.
+        found: String,
+    },
+    /// Assertion `Issuer` missing or differs from the IdP entity ID.
+    #[error("Assertion Issuer is {found:?}, expected {expected:?}")]
+    AssertionIssuer {
+        /// Configured IdP entity ID.
+        expected: String,
+        /// Issuer found (empty if absent).
+        found: String,
+    },
+    /// An Issuer with a Format other than entity.
+    #[error("Issuer Format is {0:?}, expected urn:oasis:names:tc:SAML:2.0:nameid-format:entity")]
+    IssuerFormat(String),
+    /// `Destination` differs from the ACS URL (or is absent on a signed Response).
+    #[error("Response Destination is {found:?}, expected {expected:?}")]
+    Destination {
+        /// ACS URL.
+        expected: String,
+        /// Destination found (`None` if absent).
+        found: Option<String>,
+    },
+    /// The response answers a request we did not send / do not expect.
+    #[error("InResponseTo is {found:?}, expected {expected:?}")]
+    InResponseTo {
+        /// Pending request ID (`None` if none pending).
+        expected: Option<String>,
+        /// InResponseTo found.
+        found: String,
+    },
+    /// Response and SubjectConfirmationData disagree on InResponseTo.
+    #[error(
+        "Response InResponseTo {response:?} differs from SubjectConfirmationData InResponseTo {confirmation:?}"
+    )]
+    InResponseToDisagree {
+        /// On the Response.
+        response: String,
+        /// On the SubjectConfirmationData.
+        confirmation: String,
+    },
+    /// Unsolicited (IdP-initiated) response while not allowed.
+    #[error(
+        "unsolicited response (no InResponseTo) but a request {0:?} is pending and unsolicited responses are not allowed"
+    )]
+    Unsolicited(Option<String>),
+    /// NameID absent, empty, or not plain text.
+    #[error("Subject NameID is invalid: {0}")]
+    NameId(String),
+    /// No acceptable bearer SubjectConfirmation.
+    #[error("no valid bearer SubjectConfirmation: {0}")]
+    SubjectConfirmation(String),
+    /// `Recipient` differs from the ACS URL.
+    #[error("SubjectConfirmationData Recipient is {found:?}, expected {expected:?}")]
+    Recipient {
+        /// ACS URL.
+        expected: String,
+        /// Recipient found (`None` if absent).
+        found: Option<String>,
+    },
+    /// A validity window is over (beyond skew).
+    #[error("{field} {at} has passed (now {now}, skew {skew_seconds} s)")]
+    Expired {
+        /// Which attribute.
+        field: &'static str,
+        /// Its value.
+        at: String,
+        /// Current time.
+        now: String,
+        /// Allowed skew.
+        skew_seconds: u64,
+    },
+    /// A validity window has not started yet (beyond skew).
+    #[error("{field} {at} is in the future (now {now}, skew {skew_seconds} s)")]
+    NotYetValid {
+        /// Which attribute.
+        field: &'static str,
+        /// Its value.
+        at: String,
+        /// Current time.
+        now: String,
+        /// Allowed skew.
+        skew_seconds: u64,
+    },
+    /// Audience restriction missing or not naming this SP.
+    #[error("audience check failed: {0}")]
+    Audience(String),
+    /// Not exactly one AuthnStatement.
+    #[error("assertion has {0} AuthnStatement elements, expected exactly one")]
+    AuthnStatementCount(usize),
+    /// Attribute structure refused.
+    #[error("attribute rejected: {0}")]
+    Attribute(String),
+}
+
+impl ResponseError {
+    /// Stable name of the check that failed (used by `cirrus saml check` and audit logs).
+    pub fn check(&self) -> &'static str {
+        use ResponseError::*;
+        match self {
+            TooLarge { .. } => "size",
+            Base64(_) => "base64",
+            Xml(_) => "xml",
+            NotAResponse(_)
+            | WrongVersion { .. }
+            | Missing { .. }
+            | Duplicated { .. }
+            | BadTimestamp { .. }
+            | DuplicateId(_) => "schema",
+            StatusMissing | Status { .. } => "status",
+            AssertionCount(_) | AssertionMisplaced | EncryptedAssertionUnsupported => {
+                "assertion_count"
+            }
+            UnexpectedSignature(_) | SignatureMissing | Signature { .. } => "signature",
+            ResponseIssuer { .. } => "response_issuer",
+            AssertionIssuer { .. } | IssuerFormat(_) => "assertion_issuer",
+            Destination { .. } => "destination",
+            InResponseTo { .. } | InResponseToDisagree { .. } | Unsolicited(_) => "in_response_to",
+            NameId(_) => "subject",
+            SubjectConfirmation(_) | Recipient { .. } => "subject_confirmation",
+            Expired { .. } | NotYetValid { .. } => "time",
+            Audience(_) => "audience",
+            AuthnStatementCount(_) => "authn_statement",
+            Attribute(_) => "attributes",
+        }
+    }
+}

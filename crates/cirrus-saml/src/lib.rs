@@ -11,8 +11,10 @@ pub mod datetime;
 pub mod dsig;
 pub mod error;
 pub mod metadata;
+pub mod response;
 pub mod xml;
 
 pub use cert::Certificate;
-pub use error::{C14nError, CertificateError, DsigError, MetadataError, XmlError};
+pub use error::{C14nError, CertificateError, DsigError, MetadataError, ResponseError, XmlError};
 pub use metadata::{Endpoint, IdpMetadata, parse_idp_metadata};
+pub use response::{Assertion, Expectations, ProviderTrust, validate_response};

@@ -149,8 +149,17 @@ pub fn sign(xml: &str, id: &str, sig: &Sig) -> String {
         extra = sig.extra_signature,
     );
     let id_pos = xml.find(&format!("ID=\"{id}\"")).unwrap();
-    let issuer_end =
-        id_pos + xml[id_pos..].find("</saml:Issuer>").unwrap() + "</saml:Issuer>".len();
+    // After the element's saml:Issuer if it has one, else right after its start tag.
+    let tag_end = id_pos + xml[id_pos..].find('>').unwrap() + 1;
+    let next_child_end = tag_end + xml[tag_end..].find('>').unwrap();
+    let issuer_end = if xml[tag_end..next_child_end]
+        .trim_start()
+        .starts_with("<saml:Issuer")
+    {
+        id_pos + xml[id_pos..].find("</saml:Issuer>").unwrap() + "</saml:Issuer>".len()
+    } else {
+        tag_end
+    };
     let with_sig = format!("{}{}{}", &xml[..issuer_end], signature, &xml[issuer_end..]);
     // Canonicalize the SignedInfo in place (namespace context matters) and sign it.
     let sig_value = {
