@@ -162,6 +162,7 @@ fn assertion_json(a: &Assertion) -> Value {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
