@@ -8,6 +8,7 @@ Writes into crates/cirrus-saml/tests/fixtures/:
   keys/{idp-rsa,idp-ec256,idp-ec384,attacker-rsa}.{key,crt}   test-only keys (created once)
   responses/<signer>_<what>_<alg>.xml                          signed responses
   responses/index.json                                         what each fixture is
+  metadata/xmlsec1_signed_metadata.xml                         signed IdP metadata
 Every fixture is also checked with `xmlsec1 --verify` against the IdP certificate.
 The Rust tests (tests/interop_fixtures.rs, tests/response.rs) verify them with cirrus-saml.
 """
@@ -136,6 +137,7 @@ def xmlsec_sign(xml, key, out_name):
         run("xmlsec1", "--sign", "--privkey-pem", f"{key}.key,{key}.crt",
             "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
             "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response",
+            "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor",
             "--output", dst, src)
         with open(dst) as f:
             return f.read()
@@ -248,6 +250,31 @@ def main():
     save("signxml_attacker_assertion_rsa-sha256.xml",
          signxml_sign_assertion(response(name_id="victim@example.test"), k("attacker-rsa"), "rsa-sha256", "sha256"),
          "attacker-rsa", "assertion for the victim signed with the attacker's key (must be rejected)")
+
+    # Signed IdP metadata (xmlsec1), for the optional metadata signature check.
+    with open(k("idp-rsa") + ".crt") as f:
+        cert_b64 = "".join(l for l in f.read().splitlines() if not l.startswith("-----"))
+    md = (f'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" ID="_md-1" entityID="{IDP}">'
+          f'<ds:Signature xmlns:ds="{DS}"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="{EXC}"/>'
+          f'<ds:SignatureMethod Algorithm="{SIG_URI["rsa-sha256"]}"/><ds:Reference URI="#_md-1"><ds:Transforms>'
+          f'<ds:Transform Algorithm="{ENV}"/><ds:Transform Algorithm="{EXC}"/></ds:Transforms>'
+          f'<ds:DigestMethod Algorithm="{DIG_URI["sha256"]}"/><ds:DigestValue></ds:DigestValue></ds:Reference>'
+          f'</ds:SignedInfo><ds:SignatureValue></ds:SignatureValue></ds:Signature>'
+          f'<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+          f'<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="{DS}"><ds:X509Data><ds:X509Certificate>{cert_b64}'
+          f'</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>'
+          f'<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/>'
+          f'</md:IDPSSODescriptor></md:EntityDescriptor>\n')
+    md_path = os.path.join(FIX, "metadata", "xmlsec1_signed_metadata.xml")
+    os.makedirs(os.path.dirname(md_path), exist_ok=True)
+    with open(md_path, "w") as f:
+        f.write(xmlsec_sign(md, k("idp-rsa"), ""))
+    res = subprocess.run(["xmlsec1", "--verify", "--pubkey-cert-pem", k("idp-rsa") + ".crt",
+                          "--enabled-key-data", "x509", "--id-attr:ID",
+                          "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor", md_path], capture_output=True)
+    print(f"metadata/xmlsec1_signed_metadata.xml: xmlsec1 --verify {'OK' if res.returncode == 0 else 'FAILED'}")
+    if res.returncode != 0:
+        sys.exit("signed metadata does not verify with xmlsec1")
 
     with open(os.path.join(RESP, "index.json"), "w") as f:
         json.dump(fixtures, f, indent=2)

@@ -136,9 +136,15 @@ impl VerifiedElement {
     /// Re-parses the signed bytes; the root element is the signed element. Read signed content
     /// only from this document.
     pub fn parse(&self) -> Result<Document<'_>, DsigError> {
+        self.parse_with_limits(&XmlLimits::MESSAGE)
+    }
+
+    /// [`VerifiedElement::parse`] with explicit limits (the byte limit is raised to the size of
+    /// the canonical form, which may exceed the original through namespace declarations).
+    pub fn parse_with_limits(&self, limits: &XmlLimits) -> Result<Document<'_>, DsigError> {
         let limits = XmlLimits {
-            max_bytes: self.canonical.len().max(XmlLimits::MESSAGE.max_bytes),
-            ..XmlLimits::MESSAGE
+            max_bytes: self.canonical.len().max(limits.max_bytes),
+            ..limits.clone()
         };
         Ok(xml::parse(&self.canonical, &limits)?)
     }
@@ -201,7 +207,7 @@ fn is_ds(node: Node<'_, '_>, local: &str) -> bool {
     node.tag_name().namespace() == Some(NS_DS) && node.tag_name().name() == local
 }
 
-/// Exactly one `ds:<local>` child, and it must be the child at `position` among elements.
+/// Exactly one `ds:<local>` child element.
 fn one_ds_child<'a, 'i>(
     parent: Node<'a, 'i>,
     local: &'static str,

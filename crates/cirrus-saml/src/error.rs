@@ -174,6 +174,9 @@ pub enum MetadataError {
         /// Value found.
         value: String,
     },
+    /// The metadata signature is missing or does not verify with the given certificate(s).
+    #[error("metadata signature rejected: {0}")]
+    Signature(DsigError),
     /// `validUntil` or `cacheDuration` does not parse.
     #[error("attribute {attribute} is invalid: {source}")]
     BadTime {
