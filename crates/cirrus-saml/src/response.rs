@@ -37,6 +37,25 @@ pub struct ProviderTrust {
     pub algorithms: AlgorithmPolicy,
 }
 
+impl ProviderTrust {
+    /// Trust in `entity_id` signing with any of `signing_certificates`, SHA-1 refused.
+    pub fn new(entity_id: impl Into<String>, signing_certificates: Vec<Certificate>) -> Self {
+        ProviderTrust {
+            entity_id: entity_id.into(),
+            signing_certificates,
+            algorithms: AlgorithmPolicy::default(),
+        }
+    }
+
+    /// Trust built from parsed IdP metadata (entity ID and signing certificates).
+    pub fn from_metadata(metadata: &crate::metadata::IdpMetadata) -> Self {
+        Self::new(
+            metadata.entity_id.clone(),
+            metadata.signing_certificates.clone(),
+        )
+    }
+}
+
 /// What this SP expects of the response.
 #[derive(Debug, Clone)]
 pub struct Expectations {
