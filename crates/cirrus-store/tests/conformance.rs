@@ -12,6 +12,7 @@ use cirrus_core::model::group::Group;
 use cirrus_core::model::identity_provider::IdentityProvider;
 use cirrus_core::model::resource_server::{ResourceServer, ResourceServerScope};
 use cirrus_core::model::schema::Schema;
+use cirrus_core::model::session::{AuditEvent, JwtKeyRecord, RefreshTokenRecord};
 use cirrus_core::model::user::User;
 use cirrus_core::model::user_pool::{PoolSettings, UserPool};
 use cirrus_core::store::{PoolSigningKey, Store, StoreError, UserFilter};
@@ -447,8 +448,146 @@ async fn pool_deletion_cascades(s: &dyn Store) {
     ));
 }
 
+async fn sign_in_state(s: &dyn Store) {
+    // Short-lived records: one use, and expiry counts.
+    s.put_ephemeral("code", "c1", "p_1", 2_000, "{\"a\":1}", 1_000)
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.put_ephemeral("code", "c1", "p_1", 2_000, "{}", 1_500)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        s.get_ephemeral("code", "c1", 1_500)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("{\"a\":1}")
+    );
+    assert_eq!(
+        s.take_ephemeral("code", "c1", 1_500)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("{\"a\":1}")
+    );
+    assert_eq!(
+        s.take_ephemeral("code", "c1", 1_500).await.unwrap(),
+        None,
+        "a code is taken once"
+    );
+    s.put_ephemeral("code", "c2", "p_1", 2_000, "{}", 1_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.take_ephemeral("code", "c2", 2_000).await.unwrap(),
+        None,
+        "expired records are not handed out"
+    );
+    s.put_ephemeral("replay", "a1", "p_1", 2_000, "{}", 1_000)
+        .await
+        .unwrap();
+    // Once expired, the same key may be used again.
+    s.put_ephemeral("replay", "a1", "p_1", 9_000, "{}", 2_500)
+        .await
+        .unwrap();
+    s.put_ephemeral("replay", "old", "p_1", 100, "{}", 50)
+        .await
+        .unwrap();
+    assert!(s.purge_expired(1_000).await.unwrap() >= 1);
+
+    let key = |kid: &str, created| JwtKeyRecord {
+        pool_id: "p_1".into(),
+        kid: kid.into(),
+        token_use: "id".into(),
+        created,
+        retire_after: i64::MAX,
+        private_key_sealed: "v1.x".into(),
+        public_jwk: "{}".into(),
+    };
+    s.add_jwt_key(&key("k1", 1)).await.unwrap();
+    s.add_jwt_key(&key("k2", 2)).await.unwrap();
+    s.retire_jwt_key("p_1", "k1", 5).await.unwrap();
+    let keys = s.jwt_keys("p_1").await.unwrap();
+    assert_eq!(
+        keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(),
+        ["k2", "k1"]
+    );
+    assert_eq!(keys[1].retire_after, 5);
+
+    let token = |hash: &str, origin: &str, provider: &str| RefreshTokenRecord {
+        token_hash: hash.into(),
+        pool_id: "p_1".into(),
+        client_id: "c".into(),
+        username: "Corp_1".into(),
+        origin_jti: origin.into(),
+        provider: provider.into(),
+        created: 1,
+        expires: 10_000_000,
+        revoked: false,
+        doc: "{}".into(),
+    };
+    s.put_refresh_token(&token("h1", "o1", "Corp"))
+        .await
+        .unwrap();
+    s.put_refresh_token(&token("h2", "o2", "Corp"))
+        .await
+        .unwrap();
+    s.put_refresh_token(&token("h3", "o3", "Other"))
+        .await
+        .unwrap();
+    assert!(!s.is_origin_revoked("p_1", "o1").await.unwrap());
+    assert_eq!(
+        s.revoke_refresh_token("h1", 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .origin_jti,
+        "o1"
+    );
+    assert!(s.get_refresh_token("h1").await.unwrap().unwrap().revoked);
+    assert!(s.is_origin_revoked("p_1", "o1").await.unwrap());
+    assert_eq!(s.revoke_refresh_token("nope", 1).await.unwrap(), None);
+    assert_eq!(
+        s.revoke_user_tokens("p_1", "Corp_1", Some("Corp"), 1)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(s.is_origin_revoked("p_1", "o2").await.unwrap());
+    assert!(
+        !s.get_refresh_token("h3").await.unwrap().unwrap().revoked,
+        "other provider untouched"
+    );
+    assert_eq!(
+        s.revoke_user_tokens("p_1", "Corp_1", None, 1)
+            .await
+            .unwrap(),
+        1
+    );
+
+    for (i, kind) in ["sign_in.failed", "sign_in.succeeded"].iter().enumerate() {
+        s.add_audit_event(&AuditEvent {
+            id: format!("e{i}"),
+            pool_id: "p_1".into(),
+            at: 100 + i as i64,
+            kind: kind.to_string(),
+            detail: serde_json::json!({"provider": "Corp"}),
+        })
+        .await
+        .unwrap();
+    }
+    let events = s.audit_events(Some("p_1"), 10).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].kind, "sign_in.succeeded", "newest first");
+    assert_eq!(events[1].detail["provider"], "Corp");
+    assert!(s.audit_events(Some("p_2"), 10).await.unwrap().is_empty());
+}
+
 async fn conformance(s: &dyn Store) {
     pools(s).await;
+    sign_in_state(s).await;
     clients_domains_servers(s).await;
     providers(s).await;
     users_and_groups(s).await;
