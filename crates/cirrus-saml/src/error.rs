@@ -510,3 +510,23 @@ impl ResponseError {
         }
     }
 }
+
+/// Errors of the HTTP-Redirect binding.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BindingError {
+    /// DEFLATE failed.
+    #[error("DEFLATE failed: {0}")]
+    Deflate(String),
+    /// The message is not valid base64.
+    #[error("the message is not valid base64")]
+    Base64,
+    /// The message inflates past the limit.
+    #[error("the message inflates to more than {0} bytes")]
+    TooLarge(usize),
+    /// The message is not UTF-8.
+    #[error("the message is not UTF-8 text")]
+    NotUtf8,
+    /// Signing the query failed.
+    #[error("signing the redirect failed")]
+    Sign,
+}

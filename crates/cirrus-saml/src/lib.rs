@@ -24,17 +24,21 @@
 //! # Ok(()) }
 //! ```
 
+pub mod authn_request;
 pub mod c14n;
 pub mod cert;
 pub mod datetime;
 pub mod dsig;
 pub mod error;
 pub mod metadata;
+pub mod redirect_binding;
 pub mod response;
 pub mod xml;
 
 pub use cert::Certificate;
-pub use error::{C14nError, CertificateError, DsigError, MetadataError, ResponseError, XmlError};
+pub use error::{
+    BindingError, C14nError, CertificateError, DsigError, MetadataError, ResponseError, XmlError,
+};
 pub use metadata::{Endpoint, IdpMetadata, parse_idp_metadata};
 pub use response::{Assertion, Expectations, ProviderTrust, validate_response};
 /// Re-exported so callers can build `now` and read times without naming `time` themselves.
