@@ -160,6 +160,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         store: store.clone() as Arc<dyn Store>,
         clock: Arc::new(SystemClock),
         vault: Arc::new(Vault::new(master_key)),
+        keys: Arc::default(),
         fetcher: Arc::new(HttpMetadataFetcher::new(args.allow_insecure_metadata_urls)),
         config: Arc::new(Config {
             region: args.region.clone(),

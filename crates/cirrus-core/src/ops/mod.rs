@@ -3,8 +3,10 @@
 
 pub mod clients;
 pub mod domains;
+pub mod federation;
 pub mod groups;
 pub mod identity_providers;
+pub mod oauth;
 pub mod resource_servers;
 pub mod user_pools;
 pub mod users;
@@ -42,6 +44,7 @@ pub struct Cirrus {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub vault: Arc<Vault>,
+    pub keys: Arc<crate::tokens::KeyCache>,
     pub fetcher: Arc<dyn MetadataFetcher>,
     pub config: Arc<Config>,
 }
