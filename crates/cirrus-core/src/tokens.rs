@@ -36,8 +36,13 @@ pub fn sign_jwt(kid: &str, key: &RsaKeyPair, claims: &Value) -> Result<String> {
     out.push('.');
     out.push_str(&URL_SAFE_NO_PAD.encode(claims.to_string()));
     let mut sig = vec![0u8; key.public_modulus_len()];
-    key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), out.as_bytes(), &mut sig)
-        .map_err(|_| Error::Internal("JWT signing failed".into()))?;
+    key.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        out.as_bytes(),
+        &mut sig,
+    )
+    .map_err(|_| Error::Internal("JWT signing failed".into()))?;
     out.push('.');
     out.push_str(&URL_SAFE_NO_PAD.encode(sig));
     Ok(out)
@@ -123,20 +128,36 @@ impl Cirrus {
     }
 
     /// The key that signs tokens of `token_use` now.
-    pub async fn signing_key(&self, pool_id: &str, token_use: &str) -> Result<(String, Arc<RsaKeyPair>)> {
+    pub async fn signing_key(
+        &self,
+        pool_id: &str,
+        token_use: &str,
+    ) -> Result<(String, Arc<RsaKeyPair>)> {
         let now = self.now();
         let record = self
             .jwt_keys(pool_id)
             .await?
             .into_iter()
             .find(|k| k.token_use == token_use && k.retire_after > now)
-            .ok_or_else(|| Error::Internal(format!("pool {pool_id} has no {token_use} signing key")))?;
-        if let Some(key) = self.keys.keys.lock().ok().and_then(|m| m.get(&record.kid).cloned()) {
+            .ok_or_else(|| {
+                Error::Internal(format!("pool {pool_id} has no {token_use} signing key"))
+            })?;
+        if let Some(key) = self
+            .keys
+            .keys
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&record.kid).cloned())
+        {
             return Ok((record.kid, key));
         }
-        let pkcs8 = self.vault.open(&record.private_key_sealed, &jwt_key_aad(pool_id, &record.kid))?;
+        let pkcs8 = self.vault.open(
+            &record.private_key_sealed,
+            &jwt_key_aad(pool_id, &record.kid),
+        )?;
         let key = Arc::new(
-            RsaKeyPair::from_pkcs8(&pkcs8).map_err(|e| Error::Internal(format!("stored JWT key does not parse: {e}")))?,
+            RsaKeyPair::from_pkcs8(&pkcs8)
+                .map_err(|e| Error::Internal(format!("stored JWT key does not parse: {e}")))?,
         );
         if let Ok(mut m) = self.keys.keys.lock() {
             m.insert(record.kid.clone(), key.clone());

@@ -59,17 +59,26 @@ impl HostedDomain {
 impl FromRequestParts<AppState> for HostedDomain {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let public = state.cirrus.config.public_url.clone();
         let secure = public.starts_with("https://");
         let prefix = RawPathParams::from_request_parts(parts, state)
             .await
             .ok()
-            .and_then(|p| p.iter().find(|(k, _)| *k == "prefix").map(|(_, v)| v.to_string()));
+            .and_then(|p| {
+                p.iter()
+                    .find(|(k, _)| *k == "prefix")
+                    .map(|(_, v)| v.to_string())
+            });
         let (domain_name, base, cookie_path) = match prefix {
             Some(prefix) => {
                 let base = format!("{public}/domain/{prefix}");
-                let path = url::Url::parse(&base).map(|u| u.path().to_string()).unwrap_or_else(|_| "/".into());
+                let path = url::Url::parse(&base)
+                    .map(|u| u.path().to_string())
+                    .unwrap_or_else(|_| "/".into());
                 (prefix, base, path)
             }
             None => {
@@ -93,22 +102,47 @@ impl FromRequestParts<AppState> for HostedDomain {
             Ok(found) => found,
             Err(e) => {
                 tracing::error!(%e, "domain lookup failed");
-                return Err(error_page(StatusCode::INTERNAL_SERVER_ERROR, "Internal error.", None, None));
+                return Err(error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal error.",
+                    None,
+                    None,
+                ));
             }
         };
         let Some(domain) = found else {
-            return Err(error_page(StatusCode::NOT_FOUND, "There is no sign-in page at this address.", None, None));
+            return Err(error_page(
+                StatusCode::NOT_FOUND,
+                "There is no sign-in page at this address.",
+                None,
+                None,
+            ));
         };
         match state.cirrus.store.get_pool(&domain.user_pool_id).await {
-            Ok(Some(pool)) => Ok(HostedDomain { pool, base, cookie_path, secure }),
-            _ => Err(error_page(StatusCode::NOT_FOUND, "There is no sign-in page at this address.", None, None)),
+            Ok(Some(pool)) => Ok(HostedDomain {
+                pool,
+                base,
+                cookie_path,
+                secure,
+            }),
+            _ => Err(error_page(
+                StatusCode::NOT_FOUND,
+                "There is no sign-in page at this address.",
+                None,
+                None,
+            )),
         }
     }
 }
 
 fn internal(e: cirrus_core::Error) -> Response {
     tracing::error!(%e, "hosted UI error");
-    error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong. Please try again.", None, None)
+    error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong. Please try again.",
+        None,
+        None,
+    )
 }
 
 /// A 302 that also carries the security headers.
@@ -117,15 +151,25 @@ pub fn found(location: &str) -> Response {
         Ok(v) => {
             let mut r = StatusCode::FOUND.into_response();
             r.headers_mut().insert(header::LOCATION, v);
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r.headers_mut().insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
             r
         }
         Err(_) => Redirect::to("/").into_response(),
     }
 }
 
-fn sign_in_page(domain: &HostedDomain, page: &SignInPage, params: &AuthorizeParams, error: Option<&str>, email: &str) -> Response {
+fn sign_in_page(
+    domain: &HostedDomain,
+    page: &SignInPage,
+    params: &AuthorizeParams,
+    error: Option<&str>,
+    email: &str,
+) -> Response {
     let mut base_params: Vec<(&str, String)> = vec![
         ("client_id", page.request.client_id.clone()),
         ("response_type", page.request.response_type.clone()),
@@ -155,9 +199,16 @@ fn sign_in_page(domain: &HostedDomain, page: &SignInPage, params: &AuthorizePara
             }
         })
         .collect();
-    let hidden: Vec<(String, String)> = base_params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let hidden: Vec<(String, String)> = base_params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     render(
-        if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
+        if error.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
         "sign_in.html",
         minijinja::context! {
             client_name => page.client_name.clone(),
@@ -172,18 +223,34 @@ fn sign_in_page(domain: &HostedDomain, page: &SignInPage, params: &AuthorizePara
     )
 }
 
-async fn step(state: &AppState, domain: &HostedDomain, headers: &HeaderMap, params: &AuthorizeParams) -> Response {
+async fn step(
+    state: &AppState,
+    domain: &HostedDomain,
+    headers: &HeaderMap,
+    params: &AuthorizeParams,
+) -> Response {
     let session = domain.session(headers);
-    match state.cirrus.authorize(&domain.pool, params, session.as_deref(), &domain.acs_url()).await {
+    match state
+        .cirrus
+        .authorize(&domain.pool, params, session.as_deref(), &domain.acs_url())
+        .await
+    {
         Ok(AuthorizeStep::Redirect(url)) => found(&url),
-        Ok(AuthorizeStep::ErrorPage(e)) => error_page(StatusCode::BAD_REQUEST, &e.description, Some(e.error), None),
+        Ok(AuthorizeStep::ErrorPage(e)) => {
+            error_page(StatusCode::BAD_REQUEST, &e.description, Some(e.error), None)
+        }
         Ok(AuthorizeStep::SignIn(page)) => sign_in_page(domain, &page, params, None, ""),
         Err(e) => internal(e),
     }
 }
 
 /// `GET /oauth2/authorize`.
-pub async fn authorize(State(state): State<AppState>, domain: HostedDomain, headers: HeaderMap, Query(params): Query<AuthorizeParams>) -> Response {
+pub async fn authorize(
+    State(state): State<AppState>,
+    domain: HostedDomain,
+    headers: HeaderMap,
+    Query(params): Query<AuthorizeParams>,
+) -> Response {
     step(&state, &domain, &headers, &params).await
 }
 
@@ -196,12 +263,21 @@ pub struct LoginQuery {
 }
 
 /// `GET /login`: the sign-in page, and the email field's routing by IdP identifier.
-pub async fn login(State(state): State<AppState>, domain: HostedDomain, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    domain: HostedDomain,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     let Some(email) = q.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) else {
         return step(&state, &domain, &headers, &q.params).await;
     };
     let client_id = q.params.client_id.clone().unwrap_or_default();
-    match state.cirrus.provider_for_email(&domain.pool, &client_id, email).await {
+    match state
+        .cirrus
+        .provider_for_email(&domain.pool, &client_id, email)
+        .await
+    {
         Ok(Some(provider)) => {
             let mut params = q.params.clone();
             params.identity_provider = Some(provider);
@@ -209,16 +285,24 @@ pub async fn login(State(state): State<AppState>, domain: HostedDomain, headers:
         }
         Ok(None) => {
             // Show the page again, with the reason.
-            match state.cirrus.authorize(&domain.pool, &q.params, None, &domain.acs_url()).await {
+            match state
+                .cirrus
+                .authorize(&domain.pool, &q.params, None, &domain.acs_url())
+                .await
+            {
                 Ok(AuthorizeStep::SignIn(page)) => sign_in_page(
                     &domain,
                     &page,
                     &q.params,
-                    Some("No sign-in option matches that email domain. Check the address, or choose your organization below."),
+                    Some(
+                        "No sign-in option matches that email domain. Check the address, or choose your organization below.",
+                    ),
                     email,
                 ),
                 Ok(AuthorizeStep::Redirect(url)) => found(&url),
-                Ok(AuthorizeStep::ErrorPage(e)) => error_page(StatusCode::BAD_REQUEST, &e.description, Some(e.error), None),
+                Ok(AuthorizeStep::ErrorPage(e)) => {
+                    error_page(StatusCode::BAD_REQUEST, &e.description, Some(e.error), None)
+                }
                 Err(e) => internal(e),
             }
         }
@@ -239,26 +323,76 @@ pub struct LogoutQuery {
 
 /// `GET /logout`: ends the hosted-UI session, then goes to `logout_uri` (a registered logout
 /// URL) or back to the sign-in page for `redirect_uri`.
-pub async fn logout(State(state): State<AppState>, domain: HostedDomain, headers: HeaderMap, Query(q): Query<LogoutQuery>) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    domain: HostedDomain,
+    headers: HeaderMap,
+    Query(q): Query<LogoutQuery>,
+) -> Response {
     let Some(client_id) = q.client_id.as_deref() else {
-        return error_page(StatusCode::BAD_REQUEST, "client_id is required.", Some("invalid_request"), None);
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "client_id is required.",
+            Some("invalid_request"),
+            None,
+        );
     };
-    let client = match state.cirrus.store.get_client(&domain.pool.id, client_id).await {
+    let client = match state
+        .cirrus
+        .store
+        .get_client(&domain.pool.id, client_id)
+        .await
+    {
         Ok(Some(c)) => c,
-        Ok(None) => return error_page(StatusCode::BAD_REQUEST, "Unknown client.", Some("invalid_request"), None),
+        Ok(None) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "Unknown client.",
+                Some("invalid_request"),
+                None,
+            );
+        }
         Err(e) => return internal(e.into()),
     };
     let target = if let Some(uri) = &q.logout_uri {
-        if !client.settings.logout_urls.iter().flatten().any(|u| u == uri) {
-            return error_page(StatusCode::BAD_REQUEST, "logout_uri is not one of the client's sign-out URLs.", Some("invalid_request"), None);
+        if !client
+            .settings
+            .logout_urls
+            .iter()
+            .flatten()
+            .any(|u| u == uri)
+        {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "logout_uri is not one of the client's sign-out URLs.",
+                Some("invalid_request"),
+                None,
+            );
         }
         uri.clone()
     } else if let Some(uri) = &q.redirect_uri {
-        if !client.settings.callback_urls.iter().flatten().any(|u| u == uri) {
-            return error_page(StatusCode::BAD_REQUEST, "redirect_uri is not one of the client's callback URLs.", Some("redirect_mismatch"), None);
+        if !client
+            .settings
+            .callback_urls
+            .iter()
+            .flatten()
+            .any(|u| u == uri)
+        {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "redirect_uri is not one of the client's callback URLs.",
+                Some("redirect_mismatch"),
+                None,
+            );
         }
-        let mut params = vec![("client_id", client_id.to_string()), ("redirect_uri", uri.clone())];
-        params.push(("response_type", q.response_type.clone().unwrap_or_else(|| "code".into())));
+        let mut params = vec![
+            ("client_id", client_id.to_string()),
+            ("redirect_uri", uri.clone()),
+        ];
+        params.push((
+            "response_type",
+            q.response_type.clone().unwrap_or_else(|| "code".into()),
+        ));
         if let Some(s) = &q.state {
             params.push(("state", s.clone()));
         }
@@ -267,12 +401,17 @@ pub async fn logout(State(state): State<AppState>, domain: HostedDomain, headers
         }
         append_params(&format!("{}/login", domain.base), &params, false)
     } else {
-        return error_page(StatusCode::BAD_REQUEST, "logout_uri or redirect_uri is required.", Some("invalid_request"), None);
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "logout_uri or redirect_uri is required.",
+            Some("invalid_request"),
+            None,
+        );
     };
-    if let Some(session) = domain.session(&headers) {
-        if let Err(e) = state.cirrus.end_hosted_session(&session).await {
-            return internal(e);
-        }
+    if let Some(session) = domain.session(&headers)
+        && let Err(e) = state.cirrus.end_hosted_session(&session).await
+    {
+        return internal(e);
     }
     let mut response = found(&target);
     if let Ok(v) = HeaderValue::from_str(&domain.session_cookie("", 0)) {

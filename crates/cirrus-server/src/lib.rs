@@ -45,7 +45,10 @@ fn domain_routes() -> Router<AppState> {
         .route("/login", get(hosted_ui::login))
         .route("/logout", get(hosted_ui::logout))
         .route("/oauth2/token", post(oauth2::token))
-        .route("/oauth2/userInfo", get(oauth2::userinfo).post(oauth2::userinfo))
+        .route(
+            "/oauth2/userInfo",
+            get(oauth2::userinfo).post(oauth2::userinfo),
+        )
         .route("/oauth2/revoke", post(oauth2::revoke))
         .route(
             "/saml2/idpresponse",
@@ -58,7 +61,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", post(admin_api::handle))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/{pool_id}/.well-known/openid-configuration", get(well_known::openid_configuration))
+        .route(
+            "/{pool_id}/.well-known/openid-configuration",
+            get(well_known::openid_configuration),
+        )
         .route("/{pool_id}/.well-known/jwks.json", get(well_known::jwks))
         .nest("/domain/{prefix}", domain_routes())
         .merge(domain_routes())

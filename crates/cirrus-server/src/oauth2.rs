@@ -13,8 +13,13 @@ use crate::AppState;
 use crate::hosted_ui::HostedDomain;
 
 fn oauth_error(status: StatusCode, e: &OAuthError) -> Response {
-    let mut r = (status, Json(json!({"error": e.error, "error_description": e.description}))).into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut r = (
+        status,
+        Json(json!({"error": e.error, "error_description": e.description})),
+    )
+        .into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 
@@ -33,7 +38,10 @@ fn is_form(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"))
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
 }
 
 fn basic(headers: &HeaderMap) -> Option<Option<(String, String)>> {
@@ -43,7 +51,12 @@ fn basic(headers: &HeaderMap) -> Option<Option<(String, String)>> {
 }
 
 /// `POST /oauth2/token`.
-pub async fn token(State(state): State<AppState>, domain: HostedDomain, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn token(
+    State(state): State<AppState>,
+    domain: HostedDomain,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let bad = |d: &str| {
         oauth_error(
             StatusCode::BAD_REQUEST,
@@ -76,12 +89,18 @@ pub async fn token(State(state): State<AppState>, domain: HostedDomain, headers:
     match state.cirrus.token(&domain.pool, &params, basic).await {
         Ok(Ok(tokens)) => {
             let mut r = Json(tokens).into_response();
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r.headers_mut()
+                .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
             r
         }
         Ok(Err(e)) => {
-            let status = if e.error == "invalid_client" && used_basic { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_REQUEST };
+            let status = if e.error == "invalid_client" && used_basic {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::BAD_REQUEST
+            };
             oauth_error(status, &e)
         }
         Err(e) => internal(e),
@@ -89,21 +108,38 @@ pub async fn token(State(state): State<AppState>, domain: HostedDomain, headers:
 }
 
 /// `GET|POST /oauth2/userInfo`.
-pub async fn userinfo(State(state): State<AppState>, domain: HostedDomain, headers: HeaderMap) -> Response {
+pub async fn userinfo(
+    State(state): State<AppState>,
+    domain: HostedDomain,
+    headers: HeaderMap,
+) -> Response {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim);
     let challenge = |status: StatusCode, error: &str, description: &str| {
-        let mut r = (status, Json(json!({"error": error, "error_description": description}))).into_response();
-        if let Ok(v) = HeaderValue::from_str(&format!("Bearer error=\"{error}\", error_description=\"{description}\"")) {
+        let mut r = (
+            status,
+            Json(json!({"error": error, "error_description": description})),
+        )
+            .into_response();
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "Bearer error=\"{error}\", error_description=\"{description}\""
+        )) {
             r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
         r
     };
     let Some(token) = token else {
-        return challenge(StatusCode::BAD_REQUEST, "invalid_request", "Bad OAuth2 request at UserInfo Endpoint");
+        return challenge(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Bad OAuth2 request at UserInfo Endpoint",
+        );
     };
     match state.cirrus.userinfo(&domain.pool, token).await {
         Ok(Ok(claims)) => Json(claims).into_response(),
@@ -117,7 +153,12 @@ pub async fn userinfo(State(state): State<AppState>, domain: HostedDomain, heade
 }
 
 /// `POST /oauth2/revoke`.
-pub async fn revoke(State(state): State<AppState>, domain: HostedDomain, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn revoke(
+    State(state): State<AppState>,
+    domain: HostedDomain,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     #[derive(serde::Deserialize)]
     struct Form {
         token: Option<String>,
@@ -140,12 +181,21 @@ pub async fn revoke(State(state): State<AppState>, domain: HostedDomain, headers
     };
     match state
         .cirrus
-        .revoke(&domain.pool, form.token.as_deref(), client_id.as_deref(), secret.as_deref())
+        .revoke(
+            &domain.pool,
+            form.token.as_deref(),
+            client_id.as_deref(),
+            secret.as_deref(),
+        )
         .await
     {
         Ok(Ok(())) => StatusCode::OK.into_response(),
         Ok(Err(e)) => {
-            let status = if e.error == "invalid_client" { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_REQUEST };
+            let status = if e.error == "invalid_client" {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::BAD_REQUEST
+            };
             oauth_error(status, &e)
         }
         Err(e) => internal(e),

@@ -53,13 +53,24 @@ pub fn security_headers(response: &mut Response, nonce: &str) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
 /// An error page.
-pub fn error_page(status: StatusCode, message: &str, error: Option<&str>, correlation_id: Option<&str>) -> Response {
+pub fn error_page(
+    status: StatusCode,
+    message: &str,
+    error: Option<&str>,
+    correlation_id: Option<&str>,
+) -> Response {
     render(
         status,
         "error.html",
@@ -73,9 +84,17 @@ mod tests {
 
     #[test]
     fn templates_compile_and_escape() {
-        let r = error_page(StatusCode::BAD_REQUEST, "<script>x</script>", Some("invalid_request"), Some("abc"));
+        let r = error_page(
+            StatusCode::BAD_REQUEST,
+            "<script>x</script>",
+            Some("invalid_request"),
+            Some("abc"),
+        );
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        let csp = r.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
+        let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_string();
         assert!(csp.contains("frame-ancestors 'none'"));
         for name in ["base.html", "sign_in.html", "error.html"] {
             assert!(TEMPLATES.get_template(name).is_ok(), "{name}");

@@ -27,30 +27,61 @@ struct AcsForm {
 /// `POST /saml2/idpresponse`.
 pub async fn acs(State(state): State<AppState>, domain: HostedDomain, body: Bytes) -> Response {
     let Ok(form) = serde_urlencoded::from_bytes::<AcsForm>(&body) else {
-        return error_page(StatusCode::BAD_REQUEST, "The identity provider's response is not a valid form post.", None, None);
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "The identity provider's response is not a valid form post.",
+            None,
+            None,
+        );
     };
     let Some(saml_response) = form.saml_response.filter(|s| !s.is_empty()) else {
-        return error_page(StatusCode::BAD_REQUEST, "The identity provider sent no SAMLResponse.", None, None);
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "The identity provider sent no SAMLResponse.",
+            None,
+            None,
+        );
     };
     match state
         .cirrus
-        .complete_saml(&domain.pool, &saml_response, form.relay_state.as_deref(), &domain.acs_url())
+        .complete_saml(
+            &domain.pool,
+            &saml_response,
+            form.relay_state.as_deref(),
+            &domain.acs_url(),
+        )
         .await
     {
-        Ok(SignInOutcome::Success { redirect, session_id }) => {
+        Ok(SignInOutcome::Success {
+            redirect,
+            session_id,
+        }) => {
             let mut r = found(&redirect);
-            if let Ok(v) = HeaderValue::from_str(&domain.session_cookie(&session_id, HOSTED_SESSION_MS / 1000)) {
+            if let Ok(v) =
+                HeaderValue::from_str(&domain.session_cookie(&session_id, HOSTED_SESSION_MS / 1000))
+            {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
             r
         }
         Ok(SignInOutcome::ErrorRedirect { redirect, .. }) => found(&redirect),
-        Ok(SignInOutcome::ErrorPage { message, correlation_id }) => {
-            error_page(StatusCode::BAD_REQUEST, &message, Some("invalid_request"), Some(&correlation_id))
-        }
+        Ok(SignInOutcome::ErrorPage {
+            message,
+            correlation_id,
+        }) => error_page(
+            StatusCode::BAD_REQUEST,
+            &message,
+            Some("invalid_request"),
+            Some(&correlation_id),
+        ),
         Err(e) => {
             tracing::error!(%e, "ACS error");
-            error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong. Please try again.", None, None)
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong. Please try again.",
+                None,
+                None,
+            )
         }
     }
 }

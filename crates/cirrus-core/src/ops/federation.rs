@@ -43,7 +43,9 @@ fn form_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
@@ -58,14 +60,20 @@ pub fn flatten_values(values: &[String]) -> String {
         [one] => one.clone(),
         many => format!(
             "[{}]",
-            many.iter().map(|v| form_encode(v)).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|v| form_encode(v))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
 
 /// Finds the SAML attribute a mapping names: by Name, else by FriendlyName when exactly one
 /// attribute has it.
-fn find_attribute<'a>(assertion: &'a Assertion, name: &str) -> Option<&'a cirrus_saml::response::Attribute> {
+fn find_attribute<'a>(
+    assertion: &'a Assertion,
+    name: &str,
+) -> Option<&'a cirrus_saml::response::Attribute> {
     if let Some(a) = assertion.attributes.iter().find(|a| a.name == name) {
         return Some(a);
     }
@@ -103,7 +111,9 @@ pub fn mapped_attributes(
             return Err(SignInRefusal::new(
                 "unknown_attribute",
                 Some(target),
-                format!("Invalid user attributes: {target}: Attribute does not exist in the schema."),
+                format!(
+                    "Invalid user attributes: {target}: Attribute does not exist in the schema."
+                ),
             ));
         };
         let Some(attribute) = find_attribute(assertion, source) else {
@@ -116,7 +126,9 @@ pub fn mapped_attributes(
             return Err(SignInRefusal::new(
                 "immutable_attribute",
                 Some(target),
-                format!("Invalid user attributes: {target}: the attribute is immutable and already set."),
+                format!(
+                    "Invalid user attributes: {target}: the attribute is immutable and already set."
+                ),
             ));
         }
         if !writable.contains(&target.as_str()) {
@@ -131,7 +143,11 @@ pub fn mapped_attributes(
         }
         let value = flatten_values(&attribute.values);
         check_value(&rules, &value).map_err(|e| {
-            SignInRefusal::new("value_rejected", Some(target), format!("Invalid user attributes: {e}"))
+            SignInRefusal::new(
+                "value_rejected",
+                Some(target),
+                format!("Invalid user attributes: {e}"),
+            )
         })?;
         out.insert(target.clone(), value);
     }
@@ -148,7 +164,11 @@ pub fn mapped_attributes(
             };
             // Cognito's rule: a required attribute must come with every sign-in; one that was
             // set before and is now missing would be deleted, which is refused too.
-            return Err(SignInRefusal::new("required_attribute", Some(required), message));
+            return Err(SignInRefusal::new(
+                "required_attribute",
+                Some(required),
+                message,
+            ));
         }
     }
     Ok(out)
@@ -157,7 +177,11 @@ pub fn mapped_attributes(
 /// The federated username of a NameID.
 pub fn federated_username(pool: &UserPool, provider: &str, name_id: &str) -> String {
     let name = format!("{provider}_{name_id}");
-    if pool.case_insensitive() { name.to_lowercase() } else { name }
+    if pool.case_insensitive() {
+        name.to_lowercase()
+    } else {
+        name
+    }
 }
 
 impl Cirrus {
@@ -172,15 +196,28 @@ impl Cirrus {
     ) -> Result<std::result::Result<User, SignInRefusal>> {
         let username = federated_username(pool, &provider.provider_name, &assertion.name_id.value);
         let now = self.timestamp();
-        let existing = self.store.get_user(&pool.id, &username, pool.case_insensitive()).await?;
-        let mapped = match mapped_attributes(pool, client, provider, assertion, existing.as_ref().map(|u| &u.attributes)) {
+        let existing = self
+            .store
+            .get_user(&pool.id, &username, pool.case_insensitive())
+            .await?;
+        let mapped = match mapped_attributes(
+            pool,
+            client,
+            provider,
+            assertion,
+            existing.as_ref().map(|u| &u.attributes),
+        ) {
             Ok(m) => m,
             Err(refusal) => return Ok(Err(refusal)),
         };
         let user = match existing {
             Some(mut user) => {
                 if !user.enabled {
-                    return Ok(Err(SignInRefusal::new("user_disabled", None, "User is disabled.")));
+                    return Ok(Err(SignInRefusal::new(
+                        "user_disabled",
+                        None,
+                        "User is disabled.",
+                    )));
                 }
                 user.attributes.extend(mapped);
                 user.modified = now;
@@ -217,7 +254,9 @@ impl Cirrus {
                         .store
                         .get_user(&pool.id, &username, pool.case_insensitive())
                         .await?
-                        .ok_or_else(|| crate::Error::Internal("user vanished after a conflict".into()))?,
+                        .ok_or_else(|| {
+                            crate::Error::Internal("user vanished after a conflict".into())
+                        })?,
                     Err(e) => return Err(e.into()),
                 }
             }
@@ -241,7 +280,9 @@ impl Cirrus {
                 Err(e) => return Err(e.into()),
             }
         }
-        self.store.add_user_to_group(&pool.id, &group_name, &user.username).await?;
+        self.store
+            .add_user_to_group(&pool.id, &group_name, &user.username)
+            .await?;
         Ok(Ok(user))
     }
 }
@@ -253,7 +294,11 @@ mod tests {
     #[test]
     fn multi_values_as_cognito_writes_them() {
         assert_eq!(flatten_values(&["a".into()]), "a");
-        assert_eq!(flatten_values(&["a b".into()]), "a b", "single values stay as sent");
+        assert_eq!(
+            flatten_values(&["a b".into()]),
+            "a b",
+            "single values stay as sent"
+        );
         assert_eq!(
             flatten_values(&["admins".into(), "dev ops".into(), "r&d/x".into()]),
             "[admins, dev+ops, r%26d%2Fx]"

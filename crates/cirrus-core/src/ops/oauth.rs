@@ -32,7 +32,13 @@ pub const CODE_MS: i64 = 5 * 60 * 1000;
 /// How long the hosted-UI session lasts (Cognito's 1 hour).
 pub const HOSTED_SESSION_MS: i64 = 60 * 60 * 1000;
 
-const STANDARD_SCOPES: &[&str] = &["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"];
+const STANDARD_SCOPES: &[&str] = &[
+    "openid",
+    "email",
+    "phone",
+    "profile",
+    "aws.cognito.signin.user.admin",
+];
 
 /// Query parameters of `/oauth2/authorize` and `/login`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -83,7 +89,10 @@ pub struct OAuthRequest {
 impl OAuthRequest {
     /// `redirect_uri` with an error (and `state`), as OAuth answers a request it refuses.
     pub fn error_redirect(&self, error: &str, description: &str) -> String {
-        let mut params = vec![("error_description", description.to_string()), ("error", error.to_string())];
+        let mut params = vec![
+            ("error_description", description.to_string()),
+            ("error", error.to_string()),
+        ];
         if let Some(s) = &self.state {
             params.push(("state", s.clone()));
         }
@@ -142,11 +151,20 @@ pub enum AuthorizeStep {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignInOutcome {
     /// Signed in: send the browser here, and set the hosted-UI session cookie.
-    Success { redirect: String, session_id: String },
+    Success {
+        redirect: String,
+        session_id: String,
+    },
     /// Refused, and the application is known: send the browser here (an OAuth error).
-    ErrorRedirect { redirect: String, correlation_id: String },
+    ErrorRedirect {
+        redirect: String,
+        correlation_id: String,
+    },
     /// Refused before the application is known: show an error page.
-    ErrorPage { message: String, correlation_id: String },
+    ErrorPage {
+        message: String,
+        correlation_id: String,
+    },
 }
 
 /// What a pending SAML sign-in remembers, keyed by its RelayState.
@@ -217,7 +235,10 @@ fn random_token(bytes: usize) -> Result<String> {
 }
 
 fn sha256_b64(s: &str) -> String {
-    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, s.as_bytes()))
+    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        s.as_bytes(),
+    ))
 }
 
 fn unit_seconds(unit: Option<&str>, default: &str) -> i64 {
@@ -255,15 +276,25 @@ fn oauth_enabled(client: &AppClient) -> bool {
 }
 
 fn ct_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
+    a.len() == b.len()
+        && aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
 }
 
 impl Cirrus {
     /// Validates an authorize request and decides what happens next. `session` is the hosted-UI
     /// session cookie, `acs_url` the ACS on the domain the request came through.
-    pub async fn authorize(&self, pool: &UserPool, params: &AuthorizeParams, session: Option<&str>, acs_url: &str) -> Result<AuthorizeStep> {
+    pub async fn authorize(
+        &self,
+        pool: &UserPool,
+        params: &AuthorizeParams,
+        session: Option<&str>,
+        acs_url: &str,
+    ) -> Result<AuthorizeStep> {
         let Some(client_id) = params.client_id.as_deref() else {
-            return Ok(AuthorizeStep::ErrorPage(OAuthError::new("invalid_request", "client_id is required.")));
+            return Ok(AuthorizeStep::ErrorPage(OAuthError::new(
+                "invalid_request",
+                "client_id is required.",
+            )));
         };
         let client = match self.store.get_client(&pool.id, client_id).await? {
             Some(c) => c,
@@ -308,83 +339,176 @@ impl Cirrus {
             scopes: Vec::new(),
             nonce: params.nonce.clone(),
             code_challenge: None,
-            force_login: params.prompt.as_deref().is_some_and(|p| p.split(' ').any(|x| x == "login")),
+            force_login: params
+                .prompt
+                .as_deref()
+                .is_some_and(|p| p.split(' ').any(|x| x == "login")),
         };
         let refuse = |request: &OAuthRequest, error: &'static str, description: &str| {
-            Ok(AuthorizeStep::Redirect(request.error_redirect(error, description)))
+            Ok(AuthorizeStep::Redirect(
+                request.error_redirect(error, description),
+            ))
         };
-        let flows = client.settings.allowed_o_auth_flows.clone().unwrap_or_default();
+        let flows = client
+            .settings
+            .allowed_o_auth_flows
+            .clone()
+            .unwrap_or_default();
         match params.response_type.as_deref() {
             None => return refuse(&request, "invalid_request", "response_type is required."),
             Some(rt @ ("code" | "token")) => {
-                if !flows.iter().any(|f| f == if rt == "code" { "code" } else { "implicit" }) {
-                    return refuse(&request, "unauthorized_client", "This client may not use this response_type.");
+                if !flows
+                    .iter()
+                    .any(|f| f == if rt == "code" { "code" } else { "implicit" })
+                {
+                    return refuse(
+                        &request,
+                        "unauthorized_client",
+                        "This client may not use this response_type.",
+                    );
                 }
                 request.response_type = rt.to_string();
             }
-            Some(_) => return refuse(&request, "unsupported_response_type", "response_type must be code or token."),
+            Some(_) => {
+                return refuse(
+                    &request,
+                    "unsupported_response_type",
+                    "response_type must be code or token.",
+                );
+            }
         }
-        match (params.code_challenge.as_deref(), params.code_challenge_method.as_deref()) {
+        match (
+            params.code_challenge.as_deref(),
+            params.code_challenge_method.as_deref(),
+        ) {
             (None, None) => {}
             (Some(c), Some("S256")) => {
                 if c.len() < 43 || c.len() > 128 {
-                    return refuse(&request, "invalid_request", "code_challenge must be 43 to 128 characters.");
+                    return refuse(
+                        &request,
+                        "invalid_request",
+                        "code_challenge must be 43 to 128 characters.",
+                    );
                 }
                 request.code_challenge = Some(c.to_string());
             }
             (Some(_), None) | (None, Some(_)) => {
-                return refuse(&request, "invalid_request", "code_challenge and code_challenge_method go together.");
+                return refuse(
+                    &request,
+                    "invalid_request",
+                    "code_challenge and code_challenge_method go together.",
+                );
             }
-            (Some(_), Some(_)) => return refuse(&request, "invalid_request", "code_challenge_method must be S256."),
+            (Some(_), Some(_)) => {
+                return refuse(
+                    &request,
+                    "invalid_request",
+                    "code_challenge_method must be S256.",
+                );
+            }
         }
-        let allowed = client.settings.allowed_o_auth_scopes.clone().unwrap_or_default();
+        let allowed = client
+            .settings
+            .allowed_o_auth_scopes
+            .clone()
+            .unwrap_or_default();
         request.scopes = match params.scope.as_deref() {
             None => allowed.clone(),
             Some(s) => {
-                let asked: Vec<String> = s.split(' ').filter(|x| !x.is_empty()).map(str::to_string).collect();
+                let asked: Vec<String> = s
+                    .split(' ')
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect();
                 if let Some(bad) = asked.iter().find(|a| !allowed.contains(a)) {
-                    return refuse(&request, "invalid_scope", &format!("Scope {bad} is not allowed for this client."));
+                    return refuse(
+                        &request,
+                        "invalid_scope",
+                        &format!("Scope {bad} is not allowed for this client."),
+                    );
                 }
                 asked
             }
         };
         let has_openid = request.scopes.iter().any(|s| s == "openid");
-        if !has_openid && request.scopes.iter().any(|s| ["email", "phone", "profile"].contains(&s.as_str())) {
-            return refuse(&request, "invalid_scope", "The email, phone and profile scopes require openid.");
+        if !has_openid
+            && request
+                .scopes
+                .iter()
+                .any(|s| ["email", "phone", "profile"].contains(&s.as_str()))
+        {
+            return refuse(
+                &request,
+                "invalid_scope",
+                "The email, phone and profile scopes require openid.",
+            );
         }
 
-        let supported = client.settings.supported_identity_providers.clone().unwrap_or_default();
+        let supported = client
+            .settings
+            .supported_identity_providers
+            .clone()
+            .unwrap_or_default();
         let chosen = if let Some(name) = &params.identity_provider {
             if !supported.contains(name) {
-                return refuse(&request, "invalid_request", &format!("Identity provider {name} is not enabled for this client."));
+                return refuse(
+                    &request,
+                    "invalid_request",
+                    &format!("Identity provider {name} is not enabled for this client."),
+                );
             }
             Some(name.clone())
         } else if let Some(identifier) = &params.idp_identifier {
-            match self.store.provider_by_identifier(&pool.id, identifier).await? {
+            match self
+                .store
+                .provider_by_identifier(&pool.id, identifier)
+                .await?
+            {
                 Some(p) if supported.contains(&p.provider_name) => Some(p.provider_name),
-                _ => return refuse(&request, "invalid_request", &format!("No identity provider of this client has the identifier {identifier}.")),
+                _ => {
+                    return refuse(
+                        &request,
+                        "invalid_request",
+                        &format!(
+                            "No identity provider of this client has the identifier {identifier}."
+                        ),
+                    );
+                }
             }
         } else {
             None
         };
 
-        if !request.force_login {
-            if let Some(done) = self.resume_session(pool, &client, &request, session, chosen.as_deref()).await? {
-                return Ok(AuthorizeStep::Redirect(done));
-            }
+        if !request.force_login
+            && let Some(done) = self
+                .resume_session(pool, &client, &request, session, chosen.as_deref())
+                .await?
+        {
+            return Ok(AuthorizeStep::Redirect(done));
         }
 
         match chosen {
             Some(name) if name != "COGNITO" => {
-                let provider = self
-                    .store
-                    .get_provider(&pool.id, &name)
-                    .await?
-                    .ok_or_else(|| Error::Internal(format!("client lists missing provider {name}")))?;
+                let provider =
+                    self.store
+                        .get_provider(&pool.id, &name)
+                        .await?
+                        .ok_or_else(|| {
+                            Error::Internal(format!("client lists missing provider {name}"))
+                        })?;
                 if !provider.is_saml() {
-                    return refuse(&request, "invalid_request", &format!("Sign-in through {} providers is not supported yet.", provider.provider_type));
+                    return refuse(
+                        &request,
+                        "invalid_request",
+                        &format!(
+                            "Sign-in through {} providers is not supported yet.",
+                            provider.provider_type
+                        ),
+                    );
                 }
-                Ok(AuthorizeStep::Redirect(self.start_saml(pool, &provider, request, acs_url).await?))
+                Ok(AuthorizeStep::Redirect(
+                    self.start_saml(pool, &provider, request, acs_url).await?,
+                ))
             }
             _ => {
                 let mut providers = Vec::new();
@@ -411,7 +535,12 @@ impl Cirrus {
 
     /// Looks up a provider by an email address's domain among a client's providers (the sign-in
     /// page's email field).
-    pub async fn provider_for_email(&self, pool: &UserPool, client_id: &str, email: &str) -> Result<Option<String>> {
+    pub async fn provider_for_email(
+        &self,
+        pool: &UserPool,
+        client_id: &str,
+        email: &str,
+    ) -> Result<Option<String>> {
         let Some((_, domain)) = email.trim().rsplit_once('@') else {
             return Ok(None);
         };
@@ -421,41 +550,97 @@ impl Cirrus {
         let domain = domain.to_lowercase();
         let found = match self.store.provider_by_identifier(&pool.id, &domain).await? {
             Some(p) => Some(p),
-            None => self.store.provider_by_identifier(&pool.id, domain.trim()).await?,
+            None => {
+                self.store
+                    .provider_by_identifier(&pool.id, domain.trim())
+                    .await?
+            }
         };
-        Ok(found.map(|p| p.provider_name).filter(|name| client.supports_provider(name)))
+        Ok(found
+            .map(|p| p.provider_name)
+            .filter(|name| client.supports_provider(name)))
     }
 
-    async fn resume_session(&self, pool: &UserPool, client: &AppClient, request: &OAuthRequest, session: Option<&str>, chosen: Option<&str>) -> Result<Option<String>> {
+    async fn resume_session(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        request: &OAuthRequest,
+        session: Option<&str>,
+        chosen: Option<&str>,
+    ) -> Result<Option<String>> {
         let Some(id) = session else { return Ok(None) };
-        let Some(doc) = self.store.get_ephemeral("hosted", &sha256_b64(id), self.now()).await? else {
+        let Some(doc) = self
+            .store
+            .get_ephemeral("hosted", &sha256_b64(id), self.now())
+            .await?
+        else {
             return Ok(None);
         };
         let Ok(hosted) = serde_json::from_str::<HostedSession>(&doc) else {
             return Ok(None);
         };
-        if hosted.pool_id != pool.id || !client.supports_provider(&hosted.provider) || chosen.is_some_and(|c| c != hosted.provider) {
+        if hosted.pool_id != pool.id
+            || !client.supports_provider(&hosted.provider)
+            || chosen.is_some_and(|c| c != hosted.provider)
+        {
             return Ok(None);
         }
-        let Some(user) = self.store.get_user(&pool.id, &hosted.username, false).await? else {
+        let Some(user) = self
+            .store
+            .get_user(&pool.id, &hosted.username, false)
+            .await?
+        else {
             return Ok(None);
         };
         if !user.enabled {
             return Ok(None);
         }
-        Ok(Some(self.finish(pool, client, request, &user, &hosted.provider, hosted.auth_time).await?))
+        Ok(Some(
+            self.finish(
+                pool,
+                client,
+                request,
+                &user,
+                &hosted.provider,
+                hosted.auth_time,
+            )
+            .await?,
+        ))
     }
 
     /// Starts SP-initiated SSO: stores the pending sign-in and returns the IdP redirect carrying
     /// the AuthnRequest (signed when the provider asks for it).
-    pub async fn start_saml(&self, pool: &UserPool, provider: &IdentityProvider, request: OAuthRequest, acs_url: &str) -> Result<String> {
+    pub async fn start_saml(
+        &self,
+        pool: &UserPool,
+        provider: &IdentityProvider,
+        request: OAuthRequest,
+        acs_url: &str,
+    ) -> Result<String> {
         let metadata = provider
             .metadata_xml
             .as_deref()
-            .ok_or_else(|| Error::Internal(format!("provider {} has no metadata", provider.provider_name)))
+            .ok_or_else(|| {
+                Error::Internal(format!(
+                    "provider {} has no metadata",
+                    provider.provider_name
+                ))
+            })
             .and_then(|xml| {
-                cirrus_saml::parse_idp_metadata(xml, provider.provider_details.get("CirrusEntityId").map(String::as_str))
-                    .map_err(|e| Error::Internal(format!("stored metadata of {} does not parse: {e}", provider.provider_name)))
+                cirrus_saml::parse_idp_metadata(
+                    xml,
+                    provider
+                        .provider_details
+                        .get("CirrusEntityId")
+                        .map(String::as_str),
+                )
+                .map_err(|e| {
+                    Error::Internal(format!(
+                        "stored metadata of {} does not parse: {e}",
+                        provider.provider_name
+                    ))
+                })
             })?;
         let sso = metadata
             .redirect_sso_url()
@@ -473,7 +658,14 @@ impl Cirrus {
         };
         let doc = serde_json::to_string(&session).map_err(|e| Error::Internal(e.to_string()))?;
         self.store
-            .put_ephemeral("authn", &relay_state, &pool.id, now + AUTH_SESSION_MS, &doc, now)
+            .put_ephemeral(
+                "authn",
+                &relay_state,
+                &pool.id,
+                now + AUTH_SESSION_MS,
+                &doc,
+                now,
+            )
             .await?;
         let authn = AuthnRequest {
             id: request_id,
@@ -490,13 +682,22 @@ impl Cirrus {
             ),
             force_authn,
         };
-        let key = if provider.provider_details.contains_key("RequestSigningAlgorithm") || metadata.want_authn_requests_signed {
+        let key = if provider
+            .provider_details
+            .contains_key("RequestSigningAlgorithm")
+            || metadata.want_authn_requests_signed
+        {
             Some(self.pool_signing_keypair(&pool.id).await?)
         } else {
             None
         };
-        let query = redirect_query(MessageKind::Request, &authn.to_xml(), Some(&relay_state), key.as_ref())
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let query = redirect_query(
+            MessageKind::Request,
+            &authn.to_xml(),
+            Some(&relay_state),
+            key.as_ref(),
+        )
+        .map_err(|e| Error::Internal(e.to_string()))?;
         Ok(redirect_url(&sso, &query))
     }
 
@@ -507,8 +708,11 @@ impl Cirrus {
             .pool_signing_key(pool_id)
             .await?
             .ok_or_else(|| Error::Internal(format!("pool {pool_id} has no signing key")))?;
-        let pkcs8 = self.vault.open(&key.private_key_sealed, &signing_key_aad(pool_id))?;
-        RsaKeyPair::from_pkcs8(&pkcs8).map_err(|e| Error::Internal(format!("pool signing key does not parse: {e}")))
+        let pkcs8 = self
+            .vault
+            .open(&key.private_key_sealed, &signing_key_aad(pool_id))?;
+        RsaKeyPair::from_pkcs8(&pkcs8)
+            .map_err(|e| Error::Internal(format!("pool signing key does not parse: {e}")))
     }
 
     async fn audit(&self, pool_id: &str, kind: &str, detail: Value) -> Result<String> {
@@ -526,11 +730,23 @@ impl Cirrus {
     }
 
     /// The audit trail, newest first.
-    pub async fn audit_events(&self, pool_id: Option<&str>, limit: usize) -> Result<Vec<AuditEvent>> {
+    pub async fn audit_events(
+        &self,
+        pool_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AuditEvent>> {
         Ok(self.store.audit_events(pool_id, limit).await?)
     }
 
-    async fn refuse_sign_in(&self, pool_id: &str, request: Option<&OAuthRequest>, provider: Option<&str>, check: &str, message: &str, extra: Value) -> Result<SignInOutcome> {
+    async fn refuse_sign_in(
+        &self,
+        pool_id: &str,
+        request: Option<&OAuthRequest>,
+        provider: Option<&str>,
+        check: &str,
+        message: &str,
+        extra: Value,
+    ) -> Result<SignInOutcome> {
         let mut detail = json!({
             "provider": provider,
             "client_id": request.map(|r| r.client_id.clone()),
@@ -546,7 +762,10 @@ impl Cirrus {
             Some(r) => SignInOutcome::ErrorRedirect {
                 redirect: r.error_redirect(
                     "server_error",
-                    &format!("Sign-in through {} failed ({check}). Correlation id: {correlation_id}", provider.unwrap_or("the identity provider")),
+                    &format!(
+                        "Sign-in through {} failed ({check}). Correlation id: {correlation_id}",
+                        provider.unwrap_or("the identity provider")
+                    ),
                 ),
                 correlation_id,
             },
@@ -560,11 +779,19 @@ impl Cirrus {
     /// The ACS: validates a SAMLResponse against the pending sign-in its RelayState names (or,
     /// for providers with IDPInit, an IdP-initiated one), maps attributes, creates or updates the
     /// user, and answers with a code (or tokens) at the application's redirect_uri.
-    pub async fn complete_saml(&self, pool: &UserPool, saml_response: &str, relay_state: Option<&str>, acs_url: &str) -> Result<SignInOutcome> {
+    pub async fn complete_saml(
+        &self,
+        pool: &UserPool,
+        saml_response: &str,
+        relay_state: Option<&str>,
+        acs_url: &str,
+    ) -> Result<SignInOutcome> {
         let now = self.now();
         let session = match relay_state {
             Some(rs) => match self.store.take_ephemeral("authn", rs, now).await? {
-                Some(doc) => serde_json::from_str::<AuthSession>(&doc).ok().filter(|s| s.request.pool_id == pool.id),
+                Some(doc) => serde_json::from_str::<AuthSession>(&doc)
+                    .ok()
+                    .filter(|s| s.request.pool_id == pool.id),
                 None => None,
             },
             None => None,
@@ -574,37 +801,84 @@ impl Cirrus {
             None => match self.idp_initiated(pool, relay_state).await? {
                 Ok((request, provider)) => (request, provider, None, acs_url.to_string()),
                 Err(reason) => {
-                    return self.refuse_sign_in(&pool.id, None, None, "relay_state", &reason, json!({})).await;
+                    return self
+                        .refuse_sign_in(&pool.id, None, None, "relay_state", &reason, json!({}))
+                        .await;
                 }
             },
         };
         let fail = |check: &'static str, message: String, extra: Value| {
             let request = request.clone();
             let provider_name = provider_name.clone();
-            async move { self.refuse_sign_in(&pool.id, Some(&request), Some(&provider_name), check, &message, extra).await }
+            async move {
+                self.refuse_sign_in(
+                    &pool.id,
+                    Some(&request),
+                    Some(&provider_name),
+                    check,
+                    &message,
+                    extra,
+                )
+                .await
+            }
         };
         let Some(provider) = self.store.get_provider(&pool.id, &provider_name).await? else {
-            return fail("provider", format!("Identity provider {provider_name} no longer exists."), json!({})).await;
+            return fail(
+                "provider",
+                format!("Identity provider {provider_name} no longer exists."),
+                json!({}),
+            )
+            .await;
         };
         let Some(client) = self.store.get_client(&pool.id, &request.client_id).await? else {
-            return fail("client", "The app client no longer exists.".into(), json!({})).await;
+            return fail(
+                "client",
+                "The app client no longer exists.".into(),
+                json!({}),
+            )
+            .await;
         };
         if !client.supports_provider(&provider_name) {
-            return fail("client", format!("App client no longer supports {provider_name}."), json!({})).await;
+            return fail(
+                "client",
+                format!("App client no longer supports {provider_name}."),
+                json!({}),
+            )
+            .await;
         }
-        let metadata = match provider
-            .metadata_xml
-            .as_deref()
-            .map(|xml| cirrus_saml::parse_idp_metadata(xml, provider.provider_details.get("CirrusEntityId").map(String::as_str)))
-        {
+        let metadata = match provider.metadata_xml.as_deref().map(|xml| {
+            cirrus_saml::parse_idp_metadata(
+                xml,
+                provider
+                    .provider_details
+                    .get("CirrusEntityId")
+                    .map(String::as_str),
+            )
+        }) {
             Some(Ok(m)) => m,
-            _ => return fail("metadata", "The provider's stored metadata cannot be used.".into(), json!({})).await,
+            _ => {
+                return fail(
+                    "metadata",
+                    "The provider's stored metadata cannot be used.".into(),
+                    json!({}),
+                )
+                .await;
+            }
         };
         let mut trust = ProviderTrust::from_metadata(&metadata);
         trust.algorithms.allow_sha1 = provider.flag("CirrusAllowSha1");
-        let mut expect = Expectations::new(sp_entity_id(&pool.id), expected_acs, request_id.clone(), to_odt(now)?);
+        let mut expect = Expectations::new(
+            sp_entity_id(&pool.id),
+            expected_acs,
+            request_id.clone(),
+            to_odt(now)?,
+        );
         expect.allow_unsolicited = request_id.is_none();
-        if let Some(skew) = provider.provider_details.get("CirrusClockSkewSeconds").and_then(|s| s.parse::<u64>().ok()) {
+        if let Some(skew) = provider
+            .provider_details
+            .get("CirrusClockSkewSeconds")
+            .and_then(|s| s.parse::<u64>().ok())
+        {
             expect.clock_skew = Duration::from_secs(skew);
         }
         if provider.flag("EncryptedResponses") {
@@ -620,18 +894,40 @@ impl Cirrus {
             Err(e) => return fail(e.check(), e.to_string(), json!({})).await,
         };
         let replay_key = format!("{}:{}", provider.provider_name, assertion.assertion_id);
-        let keep_until = (assertion.not_on_or_after.unix_timestamp() * 1000).max(now + AUTH_SESSION_MS);
-        match self.store.put_ephemeral("assertion", &replay_key, &pool.id, keep_until, "{}", now).await {
+        let keep_until =
+            (assertion.not_on_or_after.unix_timestamp() * 1000).max(now + AUTH_SESSION_MS);
+        match self
+            .store
+            .put_ephemeral("assertion", &replay_key, &pool.id, keep_until, "{}", now)
+            .await
+        {
             Ok(()) => {}
             Err(crate::store::StoreError::Conflict(_)) => {
-                return fail("replay", format!("Assertion {} was already used.", assertion.assertion_id), json!({})).await;
+                return fail(
+                    "replay",
+                    format!("Assertion {} was already used.", assertion.assertion_id),
+                    json!({}),
+                )
+                .await;
             }
             Err(e) => return Err(e.into()),
         }
-        let user = match self.upsert_federated_user(pool, &client, &provider, &assertion).await? {
+        let user = match self
+            .upsert_federated_user(pool, &client, &provider, &assertion)
+            .await?
+        {
             Ok(u) => u,
-            Err(SignInRefusal { rule, attribute, message }) => {
-                return fail(rule, message, json!({"attribute": attribute, "name_id": assertion.name_id.value})).await;
+            Err(SignInRefusal {
+                rule,
+                attribute,
+                message,
+            }) => {
+                return fail(
+                    rule,
+                    message,
+                    json!({"attribute": attribute, "name_id": assertion.name_id.value}),
+                )
+                .await;
             }
         };
         let auth_time = assertion.authn_instant.unix_timestamp();
@@ -652,21 +948,32 @@ impl Cirrus {
                 now,
             )
             .await?;
-        let redirect = self.finish(pool, &client, &request, &user, &provider_name, auth_time).await?;
+        let redirect = self
+            .finish(pool, &client, &request, &user, &provider_name, auth_time)
+            .await?;
         self.audit(
             &pool.id,
             "sign_in.succeeded",
             json!({"provider": provider_name, "client_id": client.client_id, "username": user.username, "name_id": assertion.name_id.value, "assertion_id": assertion.assertion_id}),
         )
         .await?;
-        Ok(SignInOutcome::Success { redirect, session_id })
+        Ok(SignInOutcome::Success {
+            redirect,
+            session_id,
+        })
     }
 
     /// Reads an IdP-initiated RelayState (`client_id=...&redirect_uri=...`), for providers with
     /// `IDPInit`.
-    async fn idp_initiated(&self, pool: &UserPool, relay_state: Option<&str>) -> Result<std::result::Result<(OAuthRequest, String), String>> {
+    async fn idp_initiated(
+        &self,
+        pool: &UserPool,
+        relay_state: Option<&str>,
+    ) -> Result<std::result::Result<(OAuthRequest, String), String>> {
         let Some(rs) = relay_state else {
-            return Ok(Err("The response has no RelayState and no pending sign-in.".into()));
+            return Ok(Err(
+                "The response has no RelayState and no pending sign-in.".into(),
+            ));
         };
         let params: AuthorizeParams = match serde_urlencoded_lite(rs) {
             Some(p) => p,
@@ -676,17 +983,27 @@ impl Cirrus {
             (Some(n), _) => n.clone(),
             (None, Some(id)) => match self.store.provider_by_identifier(&pool.id, id).await? {
                 Some(p) => p.provider_name,
-                None => return Ok(Err(format!("No identity provider has the identifier {id}."))),
+                None => {
+                    return Ok(Err(format!(
+                        "No identity provider has the identifier {id}."
+                    )));
+                }
             },
             _ => return Ok(Err("The RelayState names no pending sign-in.".into())),
         };
         match self.store.get_provider(&pool.id, &name).await? {
             Some(p) if p.flag("IDPInit") => {}
-            Some(_) => return Ok(Err(format!("Identity provider {name} does not allow IdP-initiated sign-in (IDPInit)."))),
+            Some(_) => {
+                return Ok(Err(format!(
+                    "Identity provider {name} does not allow IdP-initiated sign-in (IDPInit)."
+                )));
+            }
             None => return Ok(Err(format!("Identity provider {name} does not exist."))),
         }
         match self.authorize(pool, &params, None, "").await? {
-            AuthorizeStep::Redirect(url) if url.contains("error=") => Ok(Err(format!("The RelayState's authorization request is refused: {url}"))),
+            AuthorizeStep::Redirect(url) if url.contains("error=") => Ok(Err(format!(
+                "The RelayState's authorization request is refused: {url}"
+            ))),
             AuthorizeStep::ErrorPage(e) => Ok(Err(e.description)),
             _ => {
                 // Rebuild the validated request without starting a new SAML round trip.
@@ -702,14 +1019,28 @@ impl Cirrus {
                 let scopes = params
                     .scope
                     .as_deref()
-                    .map(|s| s.split(' ').filter(|x| !x.is_empty()).map(str::to_string).collect())
-                    .unwrap_or_else(|| client.settings.allowed_o_auth_scopes.clone().unwrap_or_default());
+                    .map(|s| {
+                        s.split(' ')
+                            .filter(|x| !x.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_else(|| {
+                        client
+                            .settings
+                            .allowed_o_auth_scopes
+                            .clone()
+                            .unwrap_or_default()
+                    });
                 Ok(Ok((
                     OAuthRequest {
                         pool_id: pool.id.clone(),
                         client_id,
                         redirect_uri,
-                        response_type: params.response_type.clone().unwrap_or_else(|| "code".into()),
+                        response_type: params
+                            .response_type
+                            .clone()
+                            .unwrap_or_else(|| "code".into()),
                         state: params.state.clone(),
                         scopes,
                         nonce: params.nonce.clone(),
@@ -723,11 +1054,31 @@ impl Cirrus {
     }
 
     /// Finishes a sign-in: a code for the code flow, tokens in the fragment for the implicit one.
-    async fn finish(&self, pool: &UserPool, client: &AppClient, request: &OAuthRequest, user: &User, provider: &str, auth_time: i64) -> Result<String> {
+    async fn finish(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        request: &OAuthRequest,
+        user: &User,
+        provider: &str,
+        auth_time: i64,
+    ) -> Result<String> {
         let now = self.now();
         if request.response_type == "token" {
             let origin = uuid::Uuid::new_v4().to_string();
-            let tokens = self.issue_tokens(pool, client, user, &request.scopes, request.nonce.as_deref(), auth_time, &origin, false, provider).await?;
+            let tokens = self
+                .issue_tokens(
+                    pool,
+                    client,
+                    user,
+                    &request.scopes,
+                    request.nonce.as_deref(),
+                    auth_time,
+                    &origin,
+                    false,
+                    provider,
+                )
+                .await?;
             let mut params = vec![];
             if let Some(id) = tokens.id_token {
                 params.push(("id_token", id));
@@ -876,7 +1227,13 @@ impl Cirrus {
     /// The user's attributes a client may read, as token claims: `*_verified` as booleans,
     /// `identities` as an array, everything else as strings. With `scopes`, only what they
     /// grant (userInfo's rule).
-    pub fn readable_claims(&self, pool: &UserPool, client: &AppClient, user: &User, scopes: Option<&[String]>) -> Vec<(String, Value)> {
+    pub fn readable_claims(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        scopes: Option<&[String]>,
+    ) -> Vec<(String, Value)> {
         let readable = |name: &str| match &client.settings.read_attributes {
             Some(list) => list.iter().any(|a| a == name),
             None => !name.starts_with("custom:") && !name.starts_with("dev:"),
@@ -937,29 +1294,55 @@ impl Cirrus {
         out
     }
 
-    fn authenticate_client(&self, client: &AppClient, secret: Option<&str>) -> std::result::Result<(), OAuthError> {
+    fn authenticate_client(
+        &self,
+        client: &AppClient,
+        secret: Option<&str>,
+    ) -> std::result::Result<(), OAuthError> {
         match (&client.client_secret, secret) {
             (None, None) => Ok(()),
             (Some(expected), Some(given)) if ct_eq(expected, given) => Ok(()),
-            (None, Some(_)) => Err(OAuthError::new("invalid_client", "This client has no secret; send none.")),
-            _ => Err(OAuthError::new("invalid_client", "Client authentication failed.")),
+            (None, Some(_)) => Err(OAuthError::new(
+                "invalid_client",
+                "This client has no secret; send none.",
+            )),
+            _ => Err(OAuthError::new(
+                "invalid_client",
+                "Client authentication failed.",
+            )),
         }
     }
 
     /// `/oauth2/token`. `basic` is the client id and secret from an `Authorization: Basic` header.
-    pub async fn token(&self, pool: &UserPool, params: &TokenParams, basic: Option<(String, String)>) -> Result<std::result::Result<TokenResponse, OAuthError>> {
+    pub async fn token(
+        &self,
+        pool: &UserPool,
+        params: &TokenParams,
+        basic: Option<(String, String)>,
+    ) -> Result<std::result::Result<TokenResponse, OAuthError>> {
         let (client_id, secret) = match (&basic, &params.client_id) {
             (Some((id, s)), body_id) => {
                 if body_id.as_ref().is_some_and(|b| b != id) {
-                    return Ok(Err(OAuthError::new("invalid_request", "client_id differs from the Authorization header.")));
+                    return Ok(Err(OAuthError::new(
+                        "invalid_request",
+                        "client_id differs from the Authorization header.",
+                    )));
                 }
                 (id.clone(), Some(s.clone()))
             }
             (None, Some(id)) => (id.clone(), params.client_secret.clone()),
-            (None, None) => return Ok(Err(OAuthError::new("invalid_request", "client_id is required."))),
+            (None, None) => {
+                return Ok(Err(OAuthError::new(
+                    "invalid_request",
+                    "client_id is required.",
+                )));
+            }
         };
         let Some(client) = self.store.get_client(&pool.id, &client_id).await? else {
-            return Ok(Err(OAuthError::new("invalid_client", "Client authentication failed.")));
+            return Ok(Err(OAuthError::new(
+                "invalid_client",
+                "Client authentication failed.",
+            )));
         };
         if let Err(e) = self.authenticate_client(&client, secret.as_deref()) {
             return Ok(Err(e));
@@ -967,21 +1350,39 @@ impl Cirrus {
         match params.grant_type.as_deref() {
             Some("authorization_code") => self.code_grant(pool, &client, params).await,
             Some("refresh_token") => self.refresh_grant(pool, &client, params).await,
-            Some("client_credentials") => self.client_credentials_grant(pool, &client, params).await,
-            Some(_) => Ok(Err(OAuthError::new("unsupported_grant_type", "grant_type is not supported."))),
-            None => Ok(Err(OAuthError::new("invalid_request", "grant_type is required."))),
+            Some("client_credentials") => {
+                self.client_credentials_grant(pool, &client, params).await
+            }
+            Some(_) => Ok(Err(OAuthError::new(
+                "unsupported_grant_type",
+                "grant_type is not supported.",
+            ))),
+            None => Ok(Err(OAuthError::new(
+                "invalid_request",
+                "grant_type is required.",
+            ))),
         }
     }
 
-    async fn code_grant(&self, pool: &UserPool, client: &AppClient, params: &TokenParams) -> Result<std::result::Result<TokenResponse, OAuthError>> {
+    async fn code_grant(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        params: &TokenParams,
+    ) -> Result<std::result::Result<TokenResponse, OAuthError>> {
         let invalid = |d: &str| Ok(Err(OAuthError::new("invalid_grant", d)));
         let Some(code) = params.code.as_deref() else {
             return Ok(Err(OAuthError::new("invalid_request", "code is required.")));
         };
-        let Some(doc) = self.store.take_ephemeral("code", &sha256_b64(code), self.now()).await? else {
+        let Some(doc) = self
+            .store
+            .take_ephemeral("code", &sha256_b64(code), self.now())
+            .await?
+        else {
             return invalid("The code is unknown, expired or already used.");
         };
-        let grant: CodeGrant = serde_json::from_str(&doc).map_err(|e| Error::Internal(e.to_string()))?;
+        let grant: CodeGrant =
+            serde_json::from_str(&doc).map_err(|e| Error::Internal(e.to_string()))?;
         if grant.request.client_id != client.client_id || grant.request.pool_id != pool.id {
             return invalid("The code was issued to another client.");
         }
@@ -996,7 +1397,11 @@ impl Cirrus {
                 return invalid("code_verifier does not match the code_challenge.");
             }
         }
-        let Some(user) = self.store.get_user(&pool.id, &grant.username, false).await? else {
+        let Some(user) = self
+            .store
+            .get_user(&pool.id, &grant.username, false)
+            .await?
+        else {
             return invalid("The user no longer exists.");
         };
         if !user.enabled {
@@ -1004,15 +1409,33 @@ impl Cirrus {
         }
         let origin = uuid::Uuid::new_v4().to_string();
         let tokens = self
-            .issue_tokens(pool, client, &user, &grant.request.scopes, grant.request.nonce.as_deref(), grant.auth_time, &origin, true, &grant.provider)
+            .issue_tokens(
+                pool,
+                client,
+                &user,
+                &grant.request.scopes,
+                grant.request.nonce.as_deref(),
+                grant.auth_time,
+                &origin,
+                true,
+                &grant.provider,
+            )
             .await?;
         Ok(Ok(tokens))
     }
 
-    async fn refresh_grant(&self, pool: &UserPool, client: &AppClient, params: &TokenParams) -> Result<std::result::Result<TokenResponse, OAuthError>> {
+    async fn refresh_grant(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        params: &TokenParams,
+    ) -> Result<std::result::Result<TokenResponse, OAuthError>> {
         let invalid = |d: &str| Ok(Err(OAuthError::new("invalid_grant", d)));
         let Some(token) = params.refresh_token.as_deref() else {
-            return Ok(Err(OAuthError::new("invalid_request", "refresh_token is required.")));
+            return Ok(Err(OAuthError::new(
+                "invalid_request",
+                "refresh_token is required.",
+            )));
         };
         let Some(record) = self.store.get_refresh_token(&sha256_b64(token)).await? else {
             return invalid("Invalid Refresh Token");
@@ -1026,26 +1449,56 @@ impl Cirrus {
         if record.expires <= self.now() {
             return invalid("Refresh Token has expired");
         }
-        let Some(user) = self.store.get_user(&pool.id, &record.username, false).await? else {
+        let Some(user) = self
+            .store
+            .get_user(&pool.id, &record.username, false)
+            .await?
+        else {
             return invalid("Invalid Refresh Token");
         };
         if !user.enabled {
             return invalid("User is disabled.");
         }
-        let grant: RefreshGrant = serde_json::from_str(&record.doc).map_err(|e| Error::Internal(e.to_string()))?;
+        let grant: RefreshGrant =
+            serde_json::from_str(&record.doc).map_err(|e| Error::Internal(e.to_string()))?;
         let tokens = self
-            .issue_tokens(pool, client, &user, &grant.scopes, None, grant.auth_time, &record.origin_jti, false, &record.provider)
+            .issue_tokens(
+                pool,
+                client,
+                &user,
+                &grant.scopes,
+                None,
+                grant.auth_time,
+                &record.origin_jti,
+                false,
+                &record.provider,
+            )
             .await?;
         Ok(Ok(tokens))
     }
 
-    async fn client_credentials_grant(&self, pool: &UserPool, client: &AppClient, params: &TokenParams) -> Result<std::result::Result<TokenResponse, OAuthError>> {
-        let flows = client.settings.allowed_o_auth_flows.clone().unwrap_or_default();
+    async fn client_credentials_grant(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        params: &TokenParams,
+    ) -> Result<std::result::Result<TokenResponse, OAuthError>> {
+        let flows = client
+            .settings
+            .allowed_o_auth_flows
+            .clone()
+            .unwrap_or_default();
         if !oauth_enabled(client) || !flows.iter().any(|f| f == "client_credentials") {
-            return Ok(Err(OAuthError::new("unauthorized_client", "This client may not use client_credentials.")));
+            return Ok(Err(OAuthError::new(
+                "unauthorized_client",
+                "This client may not use client_credentials.",
+            )));
         }
         if client.client_secret.is_none() {
-            return Ok(Err(OAuthError::new("invalid_client", "client_credentials needs a client secret.")));
+            return Ok(Err(OAuthError::new(
+                "invalid_client",
+                "client_credentials needs a client secret.",
+            )));
         }
         let allowed: Vec<String> = client
             .settings
@@ -1058,9 +1511,16 @@ impl Cirrus {
         let scopes: Vec<String> = match params.scope.as_deref() {
             None => allowed.clone(),
             Some(s) => {
-                let asked: Vec<String> = s.split(' ').filter(|x| !x.is_empty()).map(str::to_string).collect();
+                let asked: Vec<String> = s
+                    .split(' ')
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect();
                 if let Some(bad) = asked.iter().find(|a| !allowed.contains(a)) {
-                    return Ok(Err(OAuthError::new("invalid_scope", format!("Scope {bad} is not allowed for this client."))));
+                    return Ok(Err(OAuthError::new(
+                        "invalid_scope",
+                        format!("Scope {bad} is not allowed for this client."),
+                    )));
                 }
                 asked
             }
@@ -1091,37 +1551,61 @@ impl Cirrus {
 
     /// `/oauth2/revoke`: revokes a refresh token and the session it belongs to. Unknown tokens
     /// answer success, as OAuth asks.
-    pub async fn revoke(&self, pool: &UserPool, token: Option<&str>, client_id: Option<&str>, secret: Option<&str>) -> Result<std::result::Result<(), OAuthError>> {
+    pub async fn revoke(
+        &self,
+        pool: &UserPool,
+        token: Option<&str>,
+        client_id: Option<&str>,
+        secret: Option<&str>,
+    ) -> Result<std::result::Result<(), OAuthError>> {
         let Some(client_id) = client_id else {
-            return Ok(Err(OAuthError::new("invalid_request", "client_id is required.")));
+            return Ok(Err(OAuthError::new(
+                "invalid_request",
+                "client_id is required.",
+            )));
         };
         let Some(client) = self.store.get_client(&pool.id, client_id).await? else {
-            return Ok(Err(OAuthError::new("invalid_client", "Client authentication failed.")));
+            return Ok(Err(OAuthError::new(
+                "invalid_client",
+                "Client authentication failed.",
+            )));
         };
         if let Err(e) = self.authenticate_client(&client, secret) {
             return Ok(Err(e));
         }
         if client.settings.enable_token_revocation == Some(false) {
-            return Ok(Err(OAuthError::new("invalid_request", "Token revocation is disabled for this client.")));
+            return Ok(Err(OAuthError::new(
+                "invalid_request",
+                "Token revocation is disabled for this client.",
+            )));
         }
         let Some(token) = token.filter(|t| !t.is_empty()) else {
-            return Ok(Err(OAuthError::new("invalid_request", "token is required.")));
+            return Ok(Err(OAuthError::new(
+                "invalid_request",
+                "token is required.",
+            )));
         };
         if token.matches('.').count() == 2 {
-            return Ok(Err(OAuthError::new("unsupported_token_type", "Only refresh tokens can be revoked.")));
+            return Ok(Err(OAuthError::new(
+                "unsupported_token_type",
+                "Only refresh tokens can be revoked.",
+            )));
         }
         let hash = sha256_b64(token);
-        if let Some(record) = self.store.get_refresh_token(&hash).await? {
-            if record.client_id == client.client_id && record.pool_id == pool.id {
-                self.store.revoke_refresh_token(&hash, self.now()).await?;
-            }
+        if let Some(record) = self.store.get_refresh_token(&hash).await?
+            && record.client_id == client.client_id
+            && record.pool_id == pool.id
+        {
+            self.store.revoke_refresh_token(&hash, self.now()).await?;
         }
         Ok(Ok(()))
     }
 
     /// Ends a hosted-UI session (the `/logout` endpoint's server side).
     pub async fn end_hosted_session(&self, session: &str) -> Result<()> {
-        self.store.delete_ephemeral("hosted", &sha256_b64(session)).await?;
+        self.store
+            .delete_ephemeral("hosted", &sha256_b64(session))
+            .await?;
         Ok(())
     }
 }
@@ -1132,7 +1616,8 @@ pub fn sp_entity_id(pool_id: &str) -> String {
 }
 
 fn to_odt(ms: i64) -> Result<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).map_err(|e| Error::Internal(format!("clock out of range: {e}")))
+    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .map_err(|e| Error::Internal(format!("clock out of range: {e}")))
 }
 
 fn hex_id() -> Result<String> {
@@ -1148,7 +1633,9 @@ fn serde_urlencoded_lite(s: &str) -> Option<AuthorizeParams> {
     if !s.contains('=') {
         return None;
     }
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(s.as_bytes()).into_owned().collect();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(s.as_bytes())
+        .into_owned()
+        .collect();
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     Some(AuthorizeParams {
         response_type: get("response_type"),
@@ -1172,12 +1659,18 @@ fn tracing_free_log(_pool_id: &str, _check: &str, _message: &str) {
 
 /// Decodes `Authorization: Basic` credentials.
 pub fn basic_credentials(header: &str) -> Option<(String, String)> {
-    let encoded = header.strip_prefix("Basic ").or_else(|| header.strip_prefix("basic "))?;
+    let encoded = header
+        .strip_prefix("Basic ")
+        .or_else(|| header.strip_prefix("basic "))?;
     let decoded = STANDARD.decode(encoded.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
-    let id = url::form_urlencoded::parse(format!("a={id}").as_bytes()).next().map(|(_, v)| v.into_owned())?;
-    let secret = url::form_urlencoded::parse(format!("a={secret}").as_bytes()).next().map(|(_, v)| v.into_owned())?;
+    let id = url::form_urlencoded::parse(format!("a={id}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    let secret = url::form_urlencoded::parse(format!("a={secret}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
     Some((id, secret))
 }
 
@@ -1187,11 +1680,23 @@ mod tests {
 
     #[test]
     fn params_and_basic() {
-        assert_eq!(append_params("https://a/cb", &[("code", "x y".into())], false), "https://a/cb?code=x%20y");
-        assert_eq!(append_params("https://a/cb?k=1", &[("code", "x".into())], false), "https://a/cb?k=1&code=x");
-        assert_eq!(append_params("https://a/cb", &[("id_token", "t".into())], true), "https://a/cb#id_token=t");
+        assert_eq!(
+            append_params("https://a/cb", &[("code", "x y".into())], false),
+            "https://a/cb?code=x%20y"
+        );
+        assert_eq!(
+            append_params("https://a/cb?k=1", &[("code", "x".into())], false),
+            "https://a/cb?k=1&code=x"
+        );
+        assert_eq!(
+            append_params("https://a/cb", &[("id_token", "t".into())], true),
+            "https://a/cb#id_token=t"
+        );
         let header = format!("Basic {}", STANDARD.encode("client:s3cr%2Bet"));
-        assert_eq!(basic_credentials(&header), Some(("client".into(), "s3cr+et".into())));
+        assert_eq!(
+            basic_credentials(&header),
+            Some(("client".into(), "s3cr+et".into()))
+        );
         assert_eq!(basic_credentials("Bearer x"), None);
     }
 
@@ -1217,10 +1722,16 @@ impl Cirrus {
     /// Verifies an access token this pool issued: signature (by `kid`, against the pool's
     /// published keys), issuer, `token_use`, expiry, and that its session was not revoked.
     /// Returns its claims.
-    pub async fn verify_access_token(&self, pool: &UserPool, token: &str) -> Result<std::result::Result<Map<String, Value>, TokenRefusal>> {
+    pub async fn verify_access_token(
+        &self,
+        pool: &UserPool,
+        token: &str,
+    ) -> Result<std::result::Result<Map<String, Value>, TokenRefusal>> {
         let invalid = |m: &str| Ok(Err(TokenRefusal::Invalid(m.to_string())));
         let mut parts = token.split('.');
-        let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        let (Some(h), Some(c), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return invalid("not a JWT");
         };
         let decode = |p: &str| URL_SAFE_NO_PAD.decode(p.as_bytes()).ok();
@@ -1237,20 +1748,34 @@ impl Cirrus {
             return invalid("no kid");
         };
         let keys = self.store.jwt_keys(&pool.id).await?;
-        let Some(jwk) = keys.iter().find(|k| k.kid == kid && k.token_use == "access") else {
+        let Some(jwk) = keys
+            .iter()
+            .find(|k| k.kid == kid && k.token_use == "access")
+        else {
             return invalid("unknown kid");
         };
         let Ok(jwk) = serde_json::from_str::<Value>(&jwk.public_jwk) else {
             return invalid("stored key unreadable");
         };
-        let field = |k: &str| jwk.get(k).and_then(Value::as_str).and_then(|v| URL_SAFE_NO_PAD.decode(v).ok());
+        let field = |k: &str| {
+            jwk.get(k)
+                .and_then(Value::as_str)
+                .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
+        };
         let (Some(n), Some(e)) = (field("n"), field("e")) else {
             return invalid("stored key unreadable");
         };
-        let public = aws_lc_rs::signature::RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() };
+        let public = aws_lc_rs::signature::RsaPublicKeyComponents {
+            n: n.as_slice(),
+            e: e.as_slice(),
+        };
         let signed = &token[..h.len() + 1 + c.len()];
         if public
-            .verify(&aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256, signed.as_bytes(), &sig)
+            .verify(
+                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+                signed.as_bytes(),
+                &sig,
+            )
             .is_err()
         {
             return invalid("bad signature");
@@ -1266,18 +1791,26 @@ impl Cirrus {
         }
         let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
         if exp * 1000 <= self.now() {
-            return Ok(Err(TokenRefusal::Expired("Access Token has expired".into())));
+            return Ok(Err(TokenRefusal::Expired(
+                "Access Token has expired".into(),
+            )));
         }
-        if let Some(origin) = claims.get("origin_jti").and_then(Value::as_str) {
-            if self.store.is_origin_revoked(&pool.id, origin).await? {
-                return Ok(Err(TokenRefusal::Expired("Access Token has been revoked".into())));
-            }
+        if let Some(origin) = claims.get("origin_jti").and_then(Value::as_str)
+            && self.store.is_origin_revoked(&pool.id, origin).await?
+        {
+            return Ok(Err(TokenRefusal::Expired(
+                "Access Token has been revoked".into(),
+            )));
         }
         Ok(Ok(claims))
     }
 
     /// `/oauth2/userInfo`: the user's claims that the token's scopes and client allow.
-    pub async fn userinfo(&self, pool: &UserPool, token: &str) -> Result<std::result::Result<Value, TokenRefusal>> {
+    pub async fn userinfo(
+        &self,
+        pool: &UserPool,
+        token: &str,
+    ) -> Result<std::result::Result<Value, TokenRefusal>> {
         let claims = match self.verify_access_token(pool, token).await? {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
@@ -1290,15 +1823,25 @@ impl Cirrus {
             .map(str::to_string)
             .collect();
         if !scopes.iter().any(|s| s == "openid") {
-            return Ok(Err(TokenRefusal::Invalid("the access token has no openid scope".into())));
+            return Ok(Err(TokenRefusal::Invalid(
+                "the access token has no openid scope".into(),
+            )));
         }
-        let username = claims.get("username").and_then(Value::as_str).unwrap_or_default();
-        let client_id = claims.get("client_id").and_then(Value::as_str).unwrap_or_default();
+        let username = claims
+            .get("username")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let client_id = claims
+            .get("client_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let (Some(user), Some(client)) = (
             self.store.get_user(&pool.id, username, false).await?,
             self.store.get_client(&pool.id, client_id).await?,
         ) else {
-            return Ok(Err(TokenRefusal::Expired("The user or client no longer exists.".into())));
+            return Ok(Err(TokenRefusal::Expired(
+                "The user or client no longer exists.".into(),
+            )));
         };
         if !user.enabled {
             return Ok(Err(TokenRefusal::Expired("User is disabled.".into())));
