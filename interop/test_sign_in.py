@@ -58,7 +58,7 @@ class Env:
             CallbackURLs=[CALLBACK],
             LogoutURLs=["https://app.example.test/bye"],
             AllowedOAuthFlowsUserPoolClient=True,
-            AllowedOAuthScopes=["openid", "email", "profile"],
+            AllowedOAuthScopes=["openid", "email", "profile", "aws.cognito.signin.user.admin"],
             WriteAttributes=["email", "given_name", "custom:dept"],
             ReadAttributes=["email", "email_verified", "given_name", "custom:dept"],
         )
@@ -160,7 +160,7 @@ def test_code_flow_with_pkce(env, cognito):
     assert idt["at_hash"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     at = env.verify(tokens["access_token"])
     assert at["token_use"] == "access" and at["client_id"] == env.client_id and at["username"] == "Corp_alice-0001"
-    assert set(at["scope"].split()) == {"openid", "email", "profile"}
+    assert set(at["scope"].split()) == {"openid", "email", "profile", "aws.cognito.signin.user.admin"}
     assert at["origin_jti"] == idt["origin_jti"]
     id_kid = jwt.get_unverified_header(tokens["id_token"])["kid"]
     assert id_kid != jwt.get_unverified_header(tokens["access_token"])["kid"], "ID and access tokens use different keys"
@@ -320,3 +320,52 @@ def test_discovery(env):
     assert d["token_endpoint"] == f"{env.base}/oauth2/token"
     keys = requests.get(d["jwks_uri"], timeout=30).json()["keys"]
     assert len(keys) == 2 and all(k["alg"] == "RS256" and k["kty"] == "RSA" and len(k["kid"]) == 44 for k in keys)
+
+
+def tokens_for(env, name_id, scope=None):
+    params = {"scope": scope} if scope else {}
+    q, _ = query_of(env.sign_in(name_id=name_id, **params).headers["Location"])
+    t = env.token({"grant_type": "authorization_code", "client_id": env.client_id, "code": q["code"], "redirect_uri": CALLBACK})
+    assert t.status_code == 200, t.text
+    return t.json()
+
+
+def test_token_api_calls(env, cognito):
+    tokens = tokens_for(env, "erin")
+    me = cognito.get_user(AccessToken=tokens["access_token"])
+    assert me["Username"] == "Corp_erin"
+    assert attrs(me["UserAttributes"])["email"] == "alice@corp.example"
+    # An access token without aws.cognito.signin.user.admin cannot call the user API.
+    env.http.cookies.clear()
+    narrow = tokens_for(env, "erin", scope="openid email")
+    with pytest.raises(cognito.exceptions.NotAuthorizedException):
+        cognito.get_user(AccessToken=narrow["access_token"])
+    with pytest.raises(cognito.exceptions.NotAuthorizedException):
+        cognito.get_user(AccessToken="eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
+    # RevokeToken refuses access and ID tokens, and revokes refresh tokens.
+    with pytest.raises(cognito.exceptions.UnsupportedTokenTypeException):
+        cognito.revoke_token(Token=tokens["id_token"], ClientId=env.client_id)
+    with pytest.raises(cognito.exceptions.UnauthorizedException):
+        cognito.revoke_token(Token=tokens["refresh_token"], ClientId=env.secret_client_id, ClientSecret="wrong-secret-wrong-secret")
+    cognito.revoke_token(Token=tokens["refresh_token"], ClientId=env.client_id)
+    r = env.token({"grant_type": "refresh_token", "client_id": env.client_id, "refresh_token": tokens["refresh_token"]})
+    assert r.status_code == 400
+    with pytest.raises(cognito.exceptions.NotAuthorizedException, match="revoked"):
+        cognito.get_user(AccessToken=tokens["access_token"])
+
+
+def test_global_sign_out(env, cognito):
+    first = tokens_for(env, "frank")
+    env.http.cookies.clear()
+    second = tokens_for(env, "frank")
+    cognito.global_sign_out(AccessToken=second["access_token"])
+    for t in (first, second):
+        r = env.token({"grant_type": "refresh_token", "client_id": env.client_id, "refresh_token": t["refresh_token"]})
+        assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+    env.http.cookies.clear()
+    third = tokens_for(env, "frank")
+    cognito.admin_user_global_sign_out(UserPoolId=env.pool_id, Username="Corp_frank")
+    r = env.token({"grant_type": "refresh_token", "client_id": env.client_id, "refresh_token": third["refresh_token"]})
+    assert r.status_code == 400
+    with pytest.raises(cognito.exceptions.UserNotFoundException):
+        cognito.admin_user_global_sign_out(UserPoolId=env.pool_id, Username="nobody")

@@ -95,6 +95,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     // --- app clients ---
     async fn create_client(&self, client: &AppClient) -> StoreResult<()>;
     async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<AppClient>>;
+    /// Finds a client by id alone (client ids are unique across pools).
+    async fn find_client(&self, client_id: &str) -> StoreResult<Option<AppClient>>;
     async fn put_client(&self, client: &AppClient) -> StoreResult<()>;
     async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<()>;
     async fn list_clients(

@@ -510,6 +510,15 @@ impl Store for SqlStore {
         .await
     }
 
+    async fn find_client(&self, client_id: &str) -> StoreResult<Option<AppClient>> {
+        self.get_doc(
+            "SELECT doc FROM app_clients WHERE client_id = $1",
+            client_id,
+            None,
+        )
+        .await
+    }
+
     async fn put_client(&self, client: &AppClient) -> StoreResult<()> {
         let args = [
             text(&client.client_id),

@@ -8,6 +8,7 @@ pub mod groups;
 pub mod identity_providers;
 pub mod oauth;
 pub mod resource_servers;
+pub mod sessions;
 pub mod user_pools;
 pub mod users;
 

@@ -382,6 +382,31 @@ pub async fn dispatch(c: &Cirrus, action: &str, input: Value) -> Out {
             Ok(with_token(out, "PaginationToken", token))
         }
 
+        // --- sessions and token-authorized calls ---
+        "GetUser" => {
+            let (username, attributes) = c.get_user_by_token(&i.string("AccessToken")?).await?;
+            Ok(json!({"Username": username, "UserAttributes": attributes}))
+        }
+        "GlobalSignOut" => {
+            c.global_sign_out(&i.string("AccessToken")?).await?;
+            Ok(json!({}))
+        }
+        "AdminUserGlobalSignOut" => {
+            c.admin_global_sign_out(&i.string("UserPoolId")?, &i.string("Username")?)
+                .await?;
+            Ok(json!({}))
+        }
+        "RevokeToken" => {
+            let secret = i.opt_string("ClientSecret")?;
+            c.revoke_token_api(
+                &i.string("Token")?,
+                &i.string("ClientId")?,
+                secret.as_deref(),
+            )
+            .await?;
+            Ok(json!({}))
+        }
+
         // --- groups ---
         "CreateGroup" => {
             let g = c.create_group(i.typed()?).await?;
