@@ -13,6 +13,10 @@ import jwt
 import pytest
 import requests
 
+import json
+import subprocess
+
+from conftest import cirrus_bin
 from idp import SamlTestIdP
 from support import attrs, unique
 
@@ -369,3 +373,43 @@ def test_global_sign_out(env, cognito):
     assert r.status_code == 400
     with pytest.raises(cognito.exceptions.UserNotFoundException):
         cognito.admin_user_global_sign_out(UserPoolId=env.pool_id, Username="nobody")
+
+
+def cli(server, *args):
+    """Runs an admin subcommand against the running server's store."""
+    p = subprocess.run([cirrus_bin(), *args, *server.store.args()], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def test_refusals_are_audited_with_the_rule(env, server):
+    r = env.sign_in(name_id="audited", attributes={EMAIL: ["a@corp.example"], "department": ["x" * 65]})
+    description = query_of(r.headers["Location"])[0]["error_description"]
+    correlation = description.rsplit("Correlation id: ", 1)[1]
+    events = [json.loads(line) for line in cli(server, "events", "--pool", env.pool_id, "--json").splitlines()]
+    failed = [e for e in events if e["id"] == correlation]
+    assert len(failed) == 1, events
+    e = failed[0]
+    assert e["kind"] == "sign_in.failed" and e["pool_id"] == env.pool_id
+    assert e["detail"]["provider"] == "Corp" and e["detail"]["attribute"] == "custom:dept"
+    assert e["detail"]["check"] == "value_rejected" and "65" in e["detail"]["message"]
+    env.http.cookies.clear()
+    assert "code=" in env.sign_in(name_id="audited").headers["Location"]
+    kinds = [json.loads(line)["kind"] for line in cli(server, "events", "--pool", env.pool_id, "--json").splitlines()]
+    assert kinds[0] == "sign_in.succeeded", "newest first"
+    table = cli(server, "events", "--pool", env.pool_id)
+    assert "sign_in.failed" in table and correlation in table
+
+
+def test_key_rotation_keeps_old_tokens_verifiable(env, server):
+    before = {k["kid"] for k in requests.get(f"{env.issuer}/.well-known/jwks.json", timeout=30).json()["keys"]}
+    old = tokens_for(env, "grace")
+    out = cli(server, "keys", "rotate", "--pool", env.pool_id)
+    assert "rotated" in out
+    after = {k["kid"] for k in requests.get(f"{env.issuer}/.well-known/jwks.json", timeout=30).json()["keys"]}
+    assert before < after and len(after) == 4, "old keys stay published beside the new ones"
+    env.http.cookies.clear()
+    new = tokens_for(env, "grace")
+    assert jwt.get_unverified_header(new["id_token"])["kid"] in after - before
+    assert env.verify(old["id_token"], env.client_id)["cognito:username"] == "Corp_grace"
+    assert env.verify(new["access_token"])["username"] == "Corp_grace"

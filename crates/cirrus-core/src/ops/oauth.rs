@@ -715,7 +715,8 @@ impl Cirrus {
             .map_err(|e| Error::Internal(format!("pool signing key does not parse: {e}")))
     }
 
-    async fn audit(&self, pool_id: &str, kind: &str, detail: Value) -> Result<String> {
+    /// Adds an audit event; returns its id (the correlation id shown to users).
+    pub(crate) async fn record(&self, pool_id: &str, kind: &str, detail: Value) -> Result<String> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         self.store
             .add_audit_event(&AuditEvent {
@@ -756,7 +757,7 @@ impl Cirrus {
         if let (Value::Object(d), Value::Object(e)) = (&mut detail, extra) {
             d.extend(e);
         }
-        let correlation_id = self.audit(pool_id, "sign_in.failed", detail).await?;
+        let correlation_id = self.record(pool_id, "sign_in.failed", detail).await?;
         tracing_free_log(pool_id, check, message);
         Ok(match request {
             Some(r) => SignInOutcome::ErrorRedirect {
@@ -951,7 +952,7 @@ impl Cirrus {
         let redirect = self
             .finish(pool, &client, &request, &user, &provider_name, auth_time)
             .await?;
-        self.audit(
+        self.record(
             &pool.id,
             "sign_in.succeeded",
             json!({"provider": provider_name, "client_id": client.client_id, "username": user.username, "name_id": assertion.name_id.value, "assertion_id": assertion.assertion_id}),
