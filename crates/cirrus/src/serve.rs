@@ -113,7 +113,7 @@ fn spawn_maintenance(cirrus: Cirrus, rotate_days: u32) {
             if let Err(e) = cirrus.purge_expired().await {
                 tracing::warn!(%e, "purging expired sign-in state failed");
             }
-            if round % 10 == 0 {
+            if round.is_multiple_of(10) {
                 match cirrus
                     .refresh_metadata(cirrus_core::ops::maintenance::METADATA_REFRESH_MS)
                     .await
