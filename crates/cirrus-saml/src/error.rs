@@ -360,9 +360,9 @@ pub enum ResponseError {
     /// The one Assertion is not a direct child of the Response.
     #[error("the saml:Assertion is not a direct child of samlp:Response")]
     AssertionMisplaced,
-    /// An `EncryptedAssertion` (decryption not configured or supported).
-    #[error("Response carries an EncryptedAssertion, but no decryption is configured")]
-    EncryptedAssertionUnsupported,
+    /// The `EncryptedAssertion` could not be decrypted, or its plaintext is refused.
+    #[error("encrypted assertion rejected: {0}")]
+    Decryption(#[from] XencError),
     /// A `ds:Signature` somewhere other than directly under the Response or the Assertion.
     #[error(
         "ds:Signature found inside <{0}>; signatures are accepted only on the Response and the Assertion"
@@ -493,9 +493,8 @@ impl ResponseError {
             | BadTimestamp { .. }
             | DuplicateId(_) => "schema",
             StatusMissing | Status { .. } => "status",
-            AssertionCount(_) | AssertionMisplaced | EncryptedAssertionUnsupported => {
-                "assertion_count"
-            }
+            Decryption(_) => "decryption",
+            AssertionCount(_) | AssertionMisplaced => "assertion_count",
             UnexpectedSignature(_) | SignatureMissing | Signature { .. } => "signature",
             ResponseIssuer { .. } => "response_issuer",
             AssertionIssuer { .. } | IssuerFormat(_) => "assertion_issuer",
@@ -509,4 +508,53 @@ impl ResponseError {
             Attribute(_) => "attributes",
         }
     }
+}
+
+/// Failure to decrypt an `EncryptedAssertion` (XML Encryption).
+///
+/// Every cryptographic failure (wrong key, bad padding, failed tag, wrong key length) is the
+/// single variant [`XencError::DecryptionFailed`], so no padding or format oracle is exposed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum XencError {
+    /// No SP decryption key is configured.
+    #[error("an encrypted assertion arrived but no SP decryption key is configured")]
+    NoDecryptionKey,
+    /// A structural element is missing or repeated.
+    #[error("{element}: expected exactly one, found {count}")]
+    Cardinality {
+        /// Qualified name, e.g. `xenc:EncryptedData`.
+        element: &'static str,
+        /// How many were found.
+        count: usize,
+    },
+    /// The data encryption algorithm is not allowed.
+    #[error("data encryption algorithm {0:?} is not allowed (AES-GCM, AES-CBC only)")]
+    DataAlgorithmNotAllowed(String),
+    /// The key transport algorithm is not allowed (e.g. RSA PKCS#1 v1.5).
+    #[error("key transport algorithm {0:?} is not allowed (RSA-OAEP only)")]
+    KeyTransportNotAllowed(String),
+    /// The OAEP digest / MGF combination is not supported.
+    #[error("RSA-OAEP parameters not supported: {0}")]
+    OaepParameters(String),
+    /// `EncryptedData/@Type` is not `Element`.
+    #[error("EncryptedData Type {0:?} is not http://www.w3.org/2001/04/xmlenc#Element")]
+    WrongType(String),
+    /// A `CipherReference` (external ciphertext) was used.
+    #[error("CipherReference is refused; ciphertext must be inline in CipherValue")]
+    CipherReference,
+    /// `CipherValue` is not text-only base64.
+    #[error("{0} CipherValue is not text-only base64")]
+    CipherValue(&'static str),
+    /// Decryption failed (uniform for every cryptographic failure).
+    #[error("decryption failed")]
+    DecryptionFailed,
+    /// The decrypted content is not exactly one `saml:Assertion` element.
+    #[error("decrypted content is not exactly one saml:Assertion: {0}")]
+    UnexpectedContent(String),
+    /// The decrypted XML was refused by the hardened parser.
+    #[error("decrypted XML rejected: {0}")]
+    Xml(#[from] XmlError),
+    /// The SP private key could not be read.
+    #[error("SP private key rejected: {0}")]
+    Key(String),
 }

@@ -31,6 +31,7 @@ pub mod dsig;
 pub mod error;
 pub mod metadata;
 pub mod response;
+pub mod xenc;
 pub mod xml;
 
 pub use cert::Certificate;

@@ -14,7 +14,8 @@ use time::OffsetDateTime;
 use crate::cert::Certificate;
 use crate::datetime::{format_datetime, parse_datetime};
 use crate::dsig::{self, AlgorithmPolicy, VerifiedElement};
-use crate::error::ResponseError;
+use crate::error::{ResponseError, XencError};
+use crate::xenc::{self, DecryptionKey};
 use crate::xml::{self, NS_DS, NS_SAML, NS_SAMLP, XmlLimits};
 
 /// Top-level status code of a successful response.
@@ -35,6 +36,8 @@ pub struct ProviderTrust {
     pub signing_certificates: Vec<Certificate>,
     /// Algorithm policy (SHA-1 opt-in).
     pub algorithms: AlgorithmPolicy,
+    /// SP private keys for encrypted assertions (several during rollover); empty = refuse them.
+    pub decryption_keys: Vec<DecryptionKey>,
 }
 
 impl ProviderTrust {
@@ -44,6 +47,7 @@ impl ProviderTrust {
             entity_id: entity_id.into(),
             signing_certificates,
             algorithms: AlgorithmPolicy::default(),
+            decryption_keys: Vec::new(),
         }
     }
 
@@ -347,28 +351,30 @@ fn run(
     check_status(root)?;
     ctx.pass("status", STATUS_SUCCESS);
 
-    // 5. Exactly one Assertion in the whole document, directly under the Response.
-    let encrypted = doc
+    // 5. Exactly one Assertion or EncryptedAssertion in the whole document, directly under the
+    //    Response.
+    let candidates: Vec<_> = doc
         .descendants()
-        .filter(|n| n.has_tag_name((NS_SAML, "EncryptedAssertion")))
-        .count();
-    if encrypted > 0 {
-        return Err(ResponseError::EncryptedAssertionUnsupported);
-    }
-    let assertions: Vec<_> = doc
-        .descendants()
-        .filter(|n| n.has_tag_name((NS_SAML, "Assertion")))
+        .filter(|n| {
+            n.has_tag_name((NS_SAML, "Assertion"))
+                || n.has_tag_name((NS_SAML, "EncryptedAssertion"))
+        })
         .collect();
-    let assertion = match assertions.as_slice() {
+    let outer = match candidates.as_slice() {
         [one] => *one,
         other => return Err(ResponseError::AssertionCount(other.len())),
     };
-    if assertion.parent_element() != Some(root) {
+    if outer.parent_element() != Some(root) {
         return Err(ResponseError::AssertionMisplaced);
     }
+    let encrypted = outer.has_tag_name((NS_SAML, "EncryptedAssertion"));
     ctx.pass(
         "assertion_count",
-        "exactly one saml:Assertion, child of the Response",
+        if encrypted {
+            "exactly one saml:EncryptedAssertion, child of the Response"
+        } else {
+            "exactly one saml:Assertion, child of the Response"
+        },
     );
 
     // 6. Signatures: only on the Response and the Assertion; every present one must verify.
@@ -377,7 +383,7 @@ fn run(
         .filter(|n| n.has_tag_name((NS_DS, "Signature")))
     {
         let parent = sig.parent_element();
-        if parent != Some(root) && parent != Some(assertion) {
+        if parent != Some(root) && (encrypted || parent != Some(outer)) {
             let where_ = parent.map(xml::expanded_name).unwrap_or_default();
             return Err(ResponseError::UnexpectedSignature(where_));
         }
@@ -387,6 +393,46 @@ fn run(
         Some(verify(root, "Response", trust)?)
     } else {
         None
+    };
+    // From here on, read the envelope from the signed Response if it was signed, and the
+    // assertion only from signed bytes.
+    let signed_response_doc = response_verified
+        .as_ref()
+        .map(VerifiedElement::parse)
+        .transpose();
+    let signed_response_doc = signed_response_doc.map_err(|source| ResponseError::Signature {
+        element: "Response",
+        source,
+    })?;
+    let envelope: Node<'_, '_> = match &signed_response_doc {
+        Some(d) => d.root_element(),
+        None => root,
+    };
+
+    // 6b. Decryption; the ciphertext comes from the signed Response when it is signed.
+    let decrypted_text: String;
+    let decrypted_doc: Document<'_>;
+    let assertion: Node<'_, '_> = if encrypted {
+        let ea = xml::children(envelope, NS_SAML, "EncryptedAssertion")
+            .next()
+            .ok_or(ResponseError::AssertionCount(0))?;
+        let plain = xenc::decrypt_encrypted_assertion(ea, &trust.decryption_keys)?;
+        let plain = String::from_utf8(plain)
+            .map_err(|_| XencError::Xml(crate::error::XmlError::NotUtf8))?;
+        decrypted_text = xenc::wrap_plaintext(ea, &plain);
+        let limits = XmlLimits {
+            max_bytes: decrypted_text.len().max(expect.limits.max_bytes),
+            ..expect.limits.clone()
+        };
+        decrypted_doc = xml::parse(&decrypted_text, &limits).map_err(XencError::Xml)?;
+        let inner = decrypted_assertion(&decrypted_doc)?;
+        ctx.pass(
+            "decryption",
+            "EncryptedAssertion decrypted to one saml:Assertion",
+        );
+        inner
+    } else {
+        outer
     };
     let assertion_verified = if has_sig(assertion) {
         Some(verify(assertion, "Assertion", trust)?)
@@ -404,21 +450,6 @@ fn run(
             _ => "Assertion signature verified",
         },
     );
-
-    // From here on, read the envelope from the signed Response if it was signed, and the
-    // assertion only from signed bytes.
-    let signed_response_doc = response_verified
-        .as_ref()
-        .map(VerifiedElement::parse)
-        .transpose();
-    let signed_response_doc = signed_response_doc.map_err(|source| ResponseError::Signature {
-        element: "Response",
-        source,
-    })?;
-    let envelope: Node<'_, '_> = match &signed_response_doc {
-        Some(d) => d.root_element(),
-        None => root,
-    };
     let signed_assertion_doc: Document<'_>;
     let signed_assertion: Node<'_, '_> = match (&assertion_verified, &signed_response_doc) {
         (Some(v), _) => {
@@ -428,6 +459,8 @@ fn run(
             })?;
             signed_assertion_doc.root_element()
         }
+        // Decrypted from ciphertext the Response signature covers.
+        (None, Some(_)) if encrypted => assertion,
         (None, Some(d)) => {
             let mut it = xml::children(d.root_element(), NS_SAML, "Assertion");
             match (it.next(), it.next()) {
@@ -619,6 +652,58 @@ fn run(
         response_signed: response_verified.is_some(),
         assertion_signed: assertion_verified.is_some(),
     })
+}
+
+/// The one `saml:Assertion` of a decrypted (wrapped) plaintext, with the same structural rules
+/// as the outer document: nothing else in the plaintext, unique IDs, signatures only on it.
+fn decrypted_assertion<'a, 'i>(doc: &'a Document<'i>) -> Result<Node<'a, 'i>, ResponseError> {
+    let wrapper = doc.root_element();
+    let mut found = None;
+    for child in wrapper.children() {
+        if child.is_element() {
+            if found.is_some() || !child.has_tag_name((NS_SAML, "Assertion")) {
+                return Err(XencError::UnexpectedContent(format!(
+                    "found <{}>",
+                    xml::expanded_name(child)
+                ))
+                .into());
+            }
+            found = Some(child);
+        } else if child.is_text() && !child.text().unwrap_or("").trim().is_empty() {
+            return Err(XencError::UnexpectedContent("text outside the assertion".into()).into());
+        }
+    }
+    let assertion = found.ok_or_else(|| XencError::UnexpectedContent("no element".into()))?;
+    let nested = doc
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name((NS_SAML, "Assertion"))
+                || n.has_tag_name((NS_SAML, "EncryptedAssertion"))
+        })
+        .count();
+    if nested != 1 {
+        return Err(ResponseError::AssertionCount(nested));
+    }
+    dsig::check_unique_ids(doc).map_err(|e| match e {
+        crate::error::DsigError::DuplicateId(id) => ResponseError::DuplicateId(id),
+        other => ResponseError::Signature {
+            element: "Assertion",
+            source: other,
+        },
+    })?;
+    for sig in doc
+        .descendants()
+        .filter(|n| n.has_tag_name((NS_DS, "Signature")))
+    {
+        if sig.parent_element() != Some(assertion) {
+            let where_ = sig
+                .parent_element()
+                .map(xml::expanded_name)
+                .unwrap_or_default();
+            return Err(ResponseError::UnexpectedSignature(where_));
+        }
+    }
+    Ok(assertion)
 }
 
 fn verify(

@@ -19,6 +19,7 @@ fn trust() -> ProviderTrust {
         entity_id: IDP.into(),
         signing_certificates: vec![cert("idp-rsa"), cert("idp-ec256"), cert("idp-ec384")],
         algorithms: AlgorithmPolicy::default(),
+        decryption_keys: vec![],
     }
 }
 
@@ -554,7 +555,7 @@ fn struct_2_encrypted_assertion_alongside() {
         "<saml:EncryptedAssertion/><samlp:Status>",
         1,
     );
-    assert_eq!(check(&s), Err(ResponseError::EncryptedAssertionUnsupported));
+    assert_eq!(check(&s), Err(ResponseError::AssertionCount(2)));
 }
 
 #[test]
