@@ -558,3 +558,23 @@ pub enum XencError {
     #[error("SP private key rejected: {0}")]
     Key(String),
 }
+
+/// Failure to build an outgoing SAML message.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MessageError {
+    /// Writing the XML failed.
+    #[error("cannot write message XML: {0}")]
+    Write(String),
+    /// Compressing the message failed.
+    #[error("cannot deflate message: {0}")]
+    Deflate(String),
+    /// The endpoint URL is not an absolute http(s) URL.
+    #[error("endpoint {0:?} is not an absolute http(s) URL")]
+    Endpoint(String),
+    /// The SP signing key could not be read.
+    #[error("SP signing key rejected: {0}")]
+    Key(String),
+    /// Signing failed.
+    #[error("signing failed")]
+    Sign,
+}

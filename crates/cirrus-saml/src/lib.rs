@@ -29,6 +29,7 @@ pub mod cert;
 pub mod datetime;
 pub mod dsig;
 pub mod error;
+pub mod messages;
 pub mod metadata;
 pub mod response;
 pub mod xenc;
