@@ -75,8 +75,10 @@ pub struct Expectations {
     pub clock_skew: Duration,
     /// The current time.
     pub now: OffsetDateTime,
-    /// Parser limits (size is checked on the decoded XML; the encoded limit is 4/3 of it).
+    /// Parser limits for the decoded XML.
     pub limits: XmlLimits,
+    /// Maximum length of the encoded SAMLResponse, checked before decoding.
+    pub max_encoded_bytes: usize,
 }
 
 impl Expectations {
@@ -97,6 +99,7 @@ impl Expectations {
             clock_skew: DEFAULT_CLOCK_SKEW,
             now,
             limits: XmlLimits::MESSAGE,
+            max_encoded_bytes: XmlLimits::MESSAGE.max_bytes / 3 * 4 + 4,
         }
     }
 }
@@ -295,7 +298,7 @@ fn run(
     let bytes = match raw_xml {
         Some(raw) => raw.to_vec(),
         None => {
-            let limit = expect.limits.max_bytes.saturating_mul(4) / 3 + 4096;
+            let limit = expect.max_encoded_bytes;
             if b64.len() > limit {
                 return Err(ResponseError::TooLarge {
                     size: b64.len(),

@@ -1029,3 +1029,25 @@ fn replay_5_response_and_confirmation_disagree() {
         })
     );
 }
+
+#[test]
+fn size_2_configured_encoded_limit_boundary() {
+    let mut e = expect();
+    e.max_encoded_bytes = 100_000;
+    let over = "A".repeat(100_001);
+    assert_eq!(
+        validate_response(&over, &trust(), &e),
+        Err(ResponseError::TooLarge {
+            size: 100_001,
+            limit: 100_000
+        })
+    );
+    // At the limit the size check passes and decoding proceeds (this input is not XML).
+    let at = "A".repeat(100_000);
+    assert_ne!(
+        validate_response(&at, &trust(), &e).unwrap_err().check(),
+        "size"
+    );
+    // A real response well under the limit passes.
+    validate_response(&STANDARD.encode(alice()), &trust(), &e).unwrap();
+}
