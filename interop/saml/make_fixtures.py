@@ -5,7 +5,8 @@ write: the xmlsec1 command-line tool (libxmlsec1/OpenSSL) and Python signxml (cr
 Usage: python3 interop/saml/make_fixtures.py   (from the repository root)
 
 Writes into crates/cirrus-saml/tests/fixtures/:
-  keys/{idp-rsa,idp-ec256,idp-ec384,attacker-rsa}.{key,crt}   test-only keys (created once)
+  keys/{idp-rsa,idp-ec256,idp-ec384,attacker-rsa,sp-rsa}.{key,crt}  test-only keys (created
+      once) and certificates valid 2025-01-01..2125-01-01
   responses/<signer>_<what>_<alg>.xml                          signed responses
   responses/index.json                                         what each fixture is
   metadata/xmlsec1_signed_metadata.xml                         signed IdP metadata
@@ -61,23 +62,48 @@ def run(*args):
 
 
 def ensure_keys():
+    """Test keys (created once with openssl) and certificates with a fixed validity period,
+    2025-01-01 to 2125-01-01, so that the fixed scenario time (2026-01-01) is inside it."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     os.makedirs(KEYS, exist_ok=True)
     specs = {
-        "idp-rsa": ["-newkey", "rsa:2048"],
-        "idp-ec256": ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        "idp-ec384": ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
-        "attacker-rsa": ["-newkey", "rsa:2048"],
-        "sp-rsa": ["-newkey", "rsa:2048"],
+        "idp-rsa": ["rsa:2048"],
+        "idp-ec256": ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        "idp-ec384": ["ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+        "attacker-rsa": ["rsa:2048"],
+        "sp-rsa": ["rsa:2048"],
     }
-    for name, newkey in specs.items():
-        key = os.path.join(KEYS, name + ".key")
-        crt = os.path.join(KEYS, name + ".crt")
-        if os.path.exists(key) and os.path.exists(crt):
+    for name, alg in specs.items():
+        key_path = os.path.join(KEYS, name + ".key")
+        crt_path = os.path.join(KEYS, name + ".crt")
+        if not os.path.exists(key_path):
+            run("openssl", "genpkey", "-algorithm", alg[0].split(":")[0], *(
+                ["-pkeyopt", "rsa_keygen_bits:2048"] if alg[0].startswith("rsa") else alg[1:]),
+                "-out", key_path)
+        if os.path.exists(crt_path):
             continue
+        with open(key_path, "rb") as f:
+            key = serialization.load_pem_private_key(f.read(), password=None)
         # The attacker clones the IdP's subject (CERT-2).
-        subj = "/CN=sp.example.test/O=Cirrus Test SP" if name == "sp-rsa" else "/CN=idp.example.test/O=Cirrus Test IdP"
-        run("openssl", "req", "-x509", *newkey, "-nodes", "-keyout", key, "-out", crt,
-            "-days", "36500", "-subj", subj, "-set_serial", "1")
+        cn = "sp.example.test" if name == "sp-rsa" else "idp.example.test"
+        org = "Cirrus Test SP" if name == "sp-rsa" else "Cirrus Test IdP"
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                             x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)])
+        digest = hashes.SHA384() if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp384r1" else hashes.SHA256()
+        cert = (x509.CertificateBuilder()
+                .subject_name(subject).issuer_name(subject)
+                .public_key(key.public_key())
+                .serial_number(1)
+                .not_valid_before(datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc))
+                .not_valid_after(datetime.datetime(2125, 1, 1, tzinfo=datetime.timezone.utc))
+                .sign(key, digest))
+        with open(crt_path, "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
 
 
 def response(assertion_id="_a-7f3e9c21", response_id="_r-5d2c8b10", name_id="alice@example.test",

@@ -368,6 +368,14 @@ pub enum ResponseError {
         "ds:Signature found inside <{0}>; signatures are accepted only on the Response and the Assertion"
     )]
     UnexpectedSignature(String),
+    /// None of the configured signing certificates is within its validity period.
+    #[error("none of the {configured} configured signing certificate(s) is valid at {now}")]
+    CertificatesNotValid {
+        /// Number of configured certificates.
+        configured: usize,
+        /// The time used.
+        now: String,
+    },
     /// Neither the Response nor the Assertion is signed.
     #[error("neither the Response nor the Assertion is signed")]
     SignatureMissing,
@@ -495,7 +503,10 @@ impl ResponseError {
             StatusMissing | Status { .. } => "status",
             Decryption(_) => "decryption",
             AssertionCount(_) | AssertionMisplaced => "assertion_count",
-            UnexpectedSignature(_) | SignatureMissing | Signature { .. } => "signature",
+            UnexpectedSignature(_)
+            | SignatureMissing
+            | Signature { .. }
+            | CertificatesNotValid { .. } => "signature",
             ResponseIssuer { .. } => "response_issuer",
             AssertionIssuer { .. } | IssuerFormat(_) => "assertion_issuer",
             Destination { .. } => "destination",

@@ -363,11 +363,15 @@ pub fn validate_logout_response(
     let verified: Option<VerifiedElement> =
         if xml::children(root, NS_DS, "Signature").next().is_some() {
             Some(
-                dsig::verify_enveloped(root, &trust.signing_certificates, &trust.algorithms)
-                    .map_err(|source| ResponseError::Signature {
-                        element: "LogoutResponse",
-                        source,
-                    })?,
+                dsig::verify_enveloped(
+                    root,
+                    &trust.usable_certificates(expect.now)?,
+                    &trust.algorithms,
+                )
+                .map_err(|source| ResponseError::Signature {
+                    element: "LogoutResponse",
+                    source,
+                })?,
             )
         } else if expect.require_signature {
             return Err(ResponseError::SignatureMissing);

@@ -38,6 +38,9 @@ pub struct ProviderTrust {
     pub algorithms: AlgorithmPolicy,
     /// SP private keys for encrypted assertions (several during rollover); empty = refuse them.
     pub decryption_keys: Vec<DecryptionKey>,
+    /// Accept signatures from certificates outside their validity period (default false:
+    /// only certificates valid at `now` verify, CERT-5).
+    pub allow_expired_certificates: bool,
 }
 
 impl ProviderTrust {
@@ -48,7 +51,31 @@ impl ProviderTrust {
             signing_certificates,
             algorithms: AlgorithmPolicy::default(),
             decryption_keys: Vec::new(),
+            allow_expired_certificates: false,
         }
+    }
+
+    /// The signing certificates usable at `now` (all of them if expired ones are allowed).
+    pub fn usable_certificates(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Certificate>, ResponseError> {
+        if self.allow_expired_certificates {
+            return Ok(self.signing_certificates.clone());
+        }
+        let valid: Vec<_> = self
+            .signing_certificates
+            .iter()
+            .filter(|c| c.is_valid_at(now))
+            .cloned()
+            .collect();
+        if valid.is_empty() && !self.signing_certificates.is_empty() {
+            return Err(ResponseError::CertificatesNotValid {
+                configured: self.signing_certificates.len(),
+                now: format_datetime(now),
+            });
+        }
+        Ok(valid)
     }
 
     /// Trust built from parsed IdP metadata (entity ID and signing certificates).
@@ -393,7 +420,7 @@ fn run(
     }
     let has_sig = |n: Node<'_, '_>| xml::children(n, NS_DS, "Signature").next().is_some();
     let response_verified = if has_sig(root) {
-        Some(verify(root, "Response", trust)?)
+        Some(verify(root, "Response", trust, now)?)
     } else {
         None
     };
@@ -438,7 +465,7 @@ fn run(
         outer
     };
     let assertion_verified = if has_sig(assertion) {
-        Some(verify(assertion, "Assertion", trust)?)
+        Some(verify(assertion, "Assertion", trust, now)?)
     } else {
         None
     };
@@ -713,8 +740,10 @@ fn verify(
     node: Node<'_, '_>,
     element: &'static str,
     trust: &ProviderTrust,
+    now: OffsetDateTime,
 ) -> Result<VerifiedElement, ResponseError> {
-    dsig::verify_enveloped(node, &trust.signing_certificates, &trust.algorithms)
+    let certs = trust.usable_certificates(now)?;
+    dsig::verify_enveloped(node, &certs, &trust.algorithms)
         .map_err(|source| ResponseError::Signature { element, source })
 }
 

@@ -28,6 +28,7 @@ fn trust_with(keys: Vec<DecryptionKey>) -> ProviderTrust {
         signing_certificates: vec![cert("idp-rsa")],
         algorithms: AlgorithmPolicy::default(),
         decryption_keys: keys,
+        allow_expired_certificates: false,
     }
 }
 

@@ -20,6 +20,7 @@ fn trust() -> ProviderTrust {
         signing_certificates: vec![cert("idp-rsa"), cert("idp-ec256"), cert("idp-ec384")],
         algorithms: AlgorithmPolicy::default(),
         decryption_keys: vec![],
+        allow_expired_certificates: false,
     }
 }
 
@@ -1050,4 +1051,27 @@ fn size_2_configured_encoded_limit_boundary() {
     );
     // A real response well under the limit passes.
     validate_response(&STANDARD.encode(alice()), &trust(), &e).unwrap();
+}
+
+#[test]
+fn cert_5_expired_or_not_yet_valid_certificates() {
+    // The fixture certificates are valid from 2025-01-01 to 2125-01-01.
+    for now in ["2127-01-01T00:00:00Z", "2000-01-01T00:00:00Z"] {
+        assert!(
+            matches!(
+                check_at(&alice(), now),
+                Err(ResponseError::CertificatesNotValid { configured: 3, .. })
+            ),
+            "{now}"
+        );
+    }
+    // Opt-out: the signature verifies, and the assertion's own time window decides.
+    let mut t = trust();
+    t.allow_expired_certificates = true;
+    let mut e = expect();
+    e.now = parse_datetime("2127-01-01T00:00:00Z").unwrap();
+    assert!(matches!(
+        validate_response(&STANDARD.encode(alice()), &t, &e),
+        Err(ResponseError::Expired { .. })
+    ));
 }

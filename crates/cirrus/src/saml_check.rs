@@ -123,6 +123,7 @@ pub fn evaluate(args: &Args, wall_clock: OffsetDateTime) -> (Value, i32) {
             allow_sha1: args.allow_sha1,
         },
         decryption_keys,
+        allow_expired_certificates: false,
     };
     let mut expect = Expectations::new(
         args.sp_entity_id.clone(),

@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         ))
         .into_iter()
         .collect(),
+        allow_expired_certificates: false,
     };
     let Ok(now) = parse_datetime("2026-01-01T00:01:00Z") else { return };
     let expect = Expectations::new(
