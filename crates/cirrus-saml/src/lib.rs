@@ -36,8 +36,11 @@ pub mod xenc;
 pub mod xml;
 
 pub use cert::Certificate;
-pub use error::{C14nError, CertificateError, DsigError, MetadataError, ResponseError, XmlError};
-pub use metadata::{Endpoint, IdpMetadata, parse_idp_metadata};
+pub use error::{
+    C14nError, CertificateError, DsigError, MessageError, MetadataError, ResponseError, XencError,
+    XmlError,
+};
+pub use metadata::{Endpoint, IdpMetadata, parse_idp_metadata, parse_signed_idp_metadata};
 pub use response::{Assertion, Expectations, ProviderTrust, validate_response};
 /// Re-exported so callers can build `now` and read times without naming `time` themselves.
 pub use time::OffsetDateTime;
