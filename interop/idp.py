@@ -121,6 +121,7 @@ class SamlTestIdP:
         lifetime: int = 300,
         now: dt.datetime | None = None,
         sign_with=None,
+        encrypt_to: str | None = None,
     ) -> str:
         """A base64 SAMLResponse whose Assertion is signed (signxml, RSA-SHA256, exc-c14n)."""
         now = now or dt.datetime.now(dt.timezone.utc)
@@ -148,6 +149,8 @@ class SamlTestIdP:
             f"</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>{statement}</saml:Assertion>"
         )
         signed_assertion = self._sign(assertion, aid, sign_with)
+        if encrypt_to is not None:
+            signed_assertion = encrypt_assertion(signed_assertion, encrypt_to)
         response = (
             f'<samlp:Response xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}" ID="{rid}" Version="2.0" '
             f'IssueInstant="{_instant(now)}" Destination="{_esc(acs)}"{irt}>'
@@ -166,6 +169,35 @@ class SamlTestIdP:
         signer.namespaces = {"ds": DS}
         signed = signer.sign(root, key=key_pem, cert=cert_pem, reference_uri=ref, id_attribute="ID")
         return etree.tostring(signed, encoding="unicode")
+
+
+XENC = "http://www.w3.org/2001/04/xmlenc#"
+XENC11 = "http://www.w3.org/2009/xmlenc11#"
+
+
+def encrypt_assertion(assertion_xml: str, certificate_b64: str) -> str:
+    """XML-Enc 1.1 with Python cryptography: AES-256-GCM for the data, RSA-OAEP (SHA-256,
+    MGF1-SHA-256) for the key, to the SP's encryption certificate."""
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    cert = x509.load_der_x509_certificate(base64.b64decode(certificate_b64))
+    key, iv = os.urandom(32), os.urandom(12)
+    data = iv + AESGCM(key).encrypt(iv, assertion_xml.encode(), None)
+    wrapped = cert.public_key().encrypt(key, padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
+    b = lambda x: base64.b64encode(x).decode()
+    return (
+        f'<saml:EncryptedAssertion xmlns:saml="{SAML}">'
+        f'<xenc:EncryptedData xmlns:xenc="{XENC}" Type="{XENC}Element">'
+        f'<xenc:EncryptionMethod Algorithm="{XENC11}aes256-gcm"/>'
+        f'<ds:KeyInfo xmlns:ds="{DS}"><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="{XENC11}rsa-oaep">'
+        f'<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
+        f'<xenc11:MGF xmlns:xenc11="{XENC11}" Algorithm="{XENC11}mgf1sha256"/></xenc:EncryptionMethod>'
+        f"<xenc:CipherData><xenc:CipherValue>{b(wrapped)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>"
+        f"<xenc:CipherData><xenc:CipherValue>{b(data)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>"
+        f"</saml:EncryptedAssertion>"
+    )
 
 
 def _esc(s: str) -> str:

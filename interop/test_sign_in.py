@@ -413,3 +413,29 @@ def test_key_rotation_keeps_old_tokens_verifiable(env, server):
     assert jwt.get_unverified_header(new["id_token"])["kid"] in after - before
     assert env.verify(old["id_token"], env.client_id)["cognito:username"] == "Corp_grace"
     assert env.verify(new["access_token"])["username"] == "Corp_grace"
+
+
+def test_encrypted_assertions(env, cognito):
+    details = cognito.describe_identity_provider(UserPoolId=env.pool_id, ProviderName="Corp")["IdentityProvider"]["ProviderDetails"]
+    cert = details["ActiveEncryptionCertificate"]
+    cognito.update_identity_provider(
+        UserPoolId=env.pool_id, ProviderName="Corp",
+        ProviderDetails={"MetadataFile": env.idp.metadata(), "EncryptedResponses": "true", "RequestSigningAlgorithm": "rsa-sha256"},
+    )
+    audience = f"urn:amazon:cognito:sp:{env.pool_id}"
+
+    def attempt(encrypt_to):
+        env.http.cookies.clear()
+        req = env.to_idp()
+        saml = env.idp.response(acs=req["acs"], audience=audience, in_response_to=req["id"], name_id="henry",
+                                attributes={EMAIL: ["h@corp.example"]}, encrypt_to=encrypt_to)
+        return query_of(env.post_acs(saml, req["relay_state"]).headers["Location"])[0]
+
+    assert attempt(None)["error"] == "server_error", "plain assertions are refused when encryption is required"
+    other = SamlTestIdP().cert_b64
+    refused = attempt(other)
+    assert refused["error"] == "server_error" and "(decryption)" in refused["error_description"]
+    ok = attempt(cert)
+    assert ok.get("code"), ok
+    t = env.token({"grant_type": "authorization_code", "client_id": env.client_id, "code": ok["code"], "redirect_uri": CALLBACK})
+    assert env.verify(t.json()["id_token"], env.client_id)["email"] == "h@corp.example"

@@ -5,7 +5,8 @@ write: the xmlsec1 command-line tool (libxmlsec1/OpenSSL) and Python signxml (cr
 Usage: python3 interop/saml/make_fixtures.py   (from the repository root)
 
 Writes into crates/cirrus-saml/tests/fixtures/:
-  keys/{idp-rsa,idp-ec256,idp-ec384,attacker-rsa}.{key,crt}   test-only keys (created once)
+  keys/{idp-rsa,idp-ec256,idp-ec384,attacker-rsa,sp-rsa}.{key,crt}  test-only keys (created
+      once) and certificates valid 2025-01-01..2125-01-01
   responses/<signer>_<what>_<alg>.xml                          signed responses
   responses/index.json                                         what each fixture is
   metadata/xmlsec1_signed_metadata.xml                         signed IdP metadata
@@ -61,22 +62,48 @@ def run(*args):
 
 
 def ensure_keys():
+    """Test keys (created once with openssl) and certificates with a fixed validity period,
+    2025-01-01 to 2125-01-01, so that the fixed scenario time (2026-01-01) is inside it."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     os.makedirs(KEYS, exist_ok=True)
     specs = {
-        "idp-rsa": ["-newkey", "rsa:2048"],
-        "idp-ec256": ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        "idp-ec384": ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
-        "attacker-rsa": ["-newkey", "rsa:2048"],
+        "idp-rsa": ["rsa:2048"],
+        "idp-ec256": ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        "idp-ec384": ["ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+        "attacker-rsa": ["rsa:2048"],
+        "sp-rsa": ["rsa:2048"],
     }
-    for name, newkey in specs.items():
-        key = os.path.join(KEYS, name + ".key")
-        crt = os.path.join(KEYS, name + ".crt")
-        if os.path.exists(key) and os.path.exists(crt):
+    for name, alg in specs.items():
+        key_path = os.path.join(KEYS, name + ".key")
+        crt_path = os.path.join(KEYS, name + ".crt")
+        if not os.path.exists(key_path):
+            run("openssl", "genpkey", "-algorithm", alg[0].split(":")[0], *(
+                ["-pkeyopt", "rsa_keygen_bits:2048"] if alg[0].startswith("rsa") else alg[1:]),
+                "-out", key_path)
+        if os.path.exists(crt_path):
             continue
+        with open(key_path, "rb") as f:
+            key = serialization.load_pem_private_key(f.read(), password=None)
         # The attacker clones the IdP's subject (CERT-2).
-        subj = "/CN=idp.example.test/O=Cirrus Test IdP"
-        run("openssl", "req", "-x509", *newkey, "-nodes", "-keyout", key, "-out", crt,
-            "-days", "36500", "-subj", subj, "-set_serial", "1")
+        cn = "sp.example.test" if name == "sp-rsa" else "idp.example.test"
+        org = "Cirrus Test SP" if name == "sp-rsa" else "Cirrus Test IdP"
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                             x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)])
+        digest = hashes.SHA384() if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp384r1" else hashes.SHA256()
+        cert = (x509.CertificateBuilder()
+                .subject_name(subject).issuer_name(subject)
+                .public_key(key.public_key())
+                .serial_number(1)
+                .not_valid_before(datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc))
+                .not_valid_after(datetime.datetime(2125, 1, 1, tzinfo=datetime.timezone.utc))
+                .sign(key, digest))
+        with open(crt_path, "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
 
 
 def response(assertion_id="_a-7f3e9c21", response_id="_r-5d2c8b10", name_id="alice@example.test",
@@ -143,6 +170,11 @@ def xmlsec_sign(xml, key, out_name):
             return f.read()
 
 
+def fixture_text(name):
+    with open(os.path.join(RESP, name)) as f:
+        return f.read()
+
+
 def xmlsec_verify(path, crt):
     for node in ("urn:oasis:names:tc:SAML:2.0:assertion:Assertion", "urn:oasis:names:tc:SAML:2.0:protocol:Response"):
         res = subprocess.run(
@@ -194,6 +226,98 @@ def signxml_sign_response(xml, key, alg, dig):
     return etree.tostring(_signxml_sign(root, root, key, alg, dig, EXC, None), encoding="unicode")
 
 
+XENC = "http://www.w3.org/2001/04/xmlenc#"
+XENC11 = "http://www.w3.org/2009/xmlenc11#"
+DATA_URI = {
+    "aes128-gcm": XENC11 + "aes128-gcm",
+    "aes256-gcm": XENC11 + "aes256-gcm",
+    "aes128-cbc": XENC + "aes128-cbc",
+    "aes256-cbc": XENC + "aes256-cbc",
+}
+SESSION = {"aes128-gcm": "aes-128", "aes256-gcm": "aes-256", "aes128-cbc": "aes-128", "aes256-cbc": "aes-256"}
+
+
+def xmlsec_encrypt_assertion(xml, data_alg, key_transport="oaep", sibling_key=False):
+    """Encrypts the saml:Assertion of `xml` to the SP certificate with xmlsec1 and wraps the
+    resulting xenc:EncryptedData in saml:EncryptedAssertion."""
+    if key_transport == "oaep":
+        km = (f'<xenc:EncryptionMethod Algorithm="{XENC}rsa-oaep-mgf1p">'
+              f'<ds:DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/></xenc:EncryptionMethod>')
+    elif key_transport == "oaep11-sha256":
+        km = (f'<xenc:EncryptionMethod Algorithm="{XENC11}rsa-oaep">'
+              f'<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
+              f'<xenc11:MGF xmlns:xenc11="{XENC11}" Algorithm="{XENC11}mgf1sha256"/></xenc:EncryptionMethod>')
+    else:
+        km = f'<xenc:EncryptionMethod Algorithm="{XENC}rsa-1_5"/>'
+    tmpl = (f'<xenc:EncryptedData xmlns:xenc="{XENC}" Type="{XENC}Element">'
+            f'<xenc:EncryptionMethod Algorithm="{DATA_URI[data_alg]}"/>'
+            f'<ds:KeyInfo xmlns:ds="{DS}"><xenc:EncryptedKey>{km}'
+            f'<xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>'
+            f'<xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedData>')
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "doc.xml")
+        tpl = os.path.join(tmp, "tmpl.xml")
+        out = os.path.join(tmp, "out.xml")
+        with open(data, "w") as f:
+            f.write(xml)
+        with open(tpl, "w") as f:
+            f.write(tmpl)
+        run("xmlsec1", "--encrypt", "--pubkey-cert-pem", os.path.join(KEYS, "sp-rsa.crt"),
+            "--session-key", SESSION[data_alg], "--xml-data", data,
+            "--node-name", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", "--output", out, tpl)
+        root = etree.parse(out, etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+    enc = root.find(f"{{{XENC}}}EncryptedData")
+    wrapper = etree.Element("{urn:oasis:names:tc:SAML:2.0:assertion}EncryptedAssertion")
+    wrapper.tail = enc.tail
+    enc.addprevious(wrapper)
+    wrapper.append(enc)
+    enc.tail = None
+    if sibling_key:
+        # Shibboleth style: EncryptedKey as a sibling of EncryptedData, referenced by RetrievalMethod.
+        ki = enc.find(f"{{{DS}}}KeyInfo")
+        ek = ki.find(f"{{{XENC}}}EncryptedKey")
+        ek.set("Id", "_ek-1")
+        ki.remove(ek)
+        rm = etree.SubElement(ki, f"{{{DS}}}RetrievalMethod")
+        rm.set("Type", XENC + "EncryptedKey")
+        rm.set("URI", "#_ek-1")
+        wrapper.append(ek)
+    return etree.tostring(root, encoding="unicode")
+
+
+def cryptography_encrypt_assertion(xml):
+    """XML-Enc 1.1 rsa-oaep (SHA-256, MGF1-SHA-256) + AES-256-GCM with Python cryptography."""
+    import base64
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    root = etree.fromstring(xml.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
+    assertion = root.find("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion")
+    plaintext = etree.tostring(assertion)  # lxml serializes the in-scope namespaces too
+    key = os.urandom(32)
+    iv = os.urandom(12)
+    data = iv + AESGCM(key).encrypt(iv, plaintext, None)
+    with open(os.path.join(KEYS, "sp-rsa.crt"), "rb") as f:
+        pub = x509.load_pem_x509_certificate(f.read()).public_key()
+    wrapped = pub.encrypt(key, padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
+    b = lambda x: base64.b64encode(x).decode()
+    enc = etree.fromstring(
+        f'<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">'
+        f'<xenc:EncryptedData xmlns:xenc="{XENC}" Type="{XENC}Element">'
+        f'<xenc:EncryptionMethod Algorithm="{XENC11}aes256-gcm"/>'
+        f'<ds:KeyInfo xmlns:ds="{DS}"><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="{XENC11}rsa-oaep">'
+        f'<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
+        f'<xenc11:MGF xmlns:xenc11="{XENC11}" Algorithm="{XENC11}mgf1sha256"/></xenc:EncryptionMethod>'
+        f'<xenc:CipherData><xenc:CipherValue>{b(wrapped)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>'
+        f'<xenc:CipherData><xenc:CipherValue>{b(data)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>'
+        f'</saml:EncryptedAssertion>')
+    enc.tail = assertion.tail
+    root.replace(assertion, enc)
+    return etree.tostring(root, encoding="unicode")
+
+
 def main():
     ensure_keys()
     os.makedirs(RESP, exist_ok=True)
@@ -204,9 +328,18 @@ def main():
         path = os.path.join(RESP, name)
         with open(path, "w") as f:
             f.write(text)
-        ok = xmlsec_verify(path, k(key) + ".crt")
-        fixtures.append({"file": name, "key": key, "what": what, "xmlsec1_verifies": ok})
-        print(f"{name}: xmlsec1 --verify {'OK' if ok else 'FAILED'}")
+        entry = {"file": name, "key": key, "what": what}
+        if "encrypted" in name and "response-signed" not in name:
+            # The signature is inside the ciphertext: check xmlsec1 can decrypt it instead.
+            res = subprocess.run(["xmlsec1", "--decrypt", "--privkey-pem", k("sp-rsa") + ".key", path],
+                                 capture_output=True)
+            entry["xmlsec1_decrypts"] = res.returncode == 0
+            print(f"{name}: xmlsec1 --decrypt {'OK' if res.returncode == 0 else 'not supported by xmlsec1'}")
+        else:
+            ok = xmlsec_verify(path, k(key) + ".crt")
+            entry["xmlsec1_verifies"] = ok
+            print(f"{name}: xmlsec1 --verify {'OK' if ok else 'FAILED'}")
+        fixtures.append(entry)
 
     # xmlsec1 (libxmlsec1 + OpenSSL)
     save("xmlsec1_assertion_rsa-sha256.xml",
@@ -251,6 +384,35 @@ def main():
          signxml_sign_assertion(response(name_id="victim@example.test"), k("attacker-rsa"), "rsa-sha256", "sha256"),
          "attacker-rsa", "assertion for the victim signed with the attacker's key (must be rejected)")
 
+    # Encrypted assertions (xmlsec1 --encrypt to the SP certificate).
+    signed_assertion = fixture_text("xmlsec1_assertion_rsa-sha256.xml")
+    for data_alg in ("aes128-gcm", "aes256-gcm", "aes128-cbc", "aes256-cbc"):
+        save(f"xmlsec1_encrypted_{data_alg}.xml", xmlsec_encrypt_assertion(signed_assertion, data_alg),
+             "idp-rsa", f"signed assertion encrypted with {data_alg} + rsa-oaep-mgf1p")
+    # xmlsec1 1.2 lacks XML-Enc 1.1 rsa-oaep; use Python cryptography (OpenSSL) for that one.
+    save("cryptography_encrypted_aes256-gcm_oaep11-sha256.xml",
+         cryptography_encrypt_assertion(signed_assertion),
+         "idp-rsa", "signed assertion encrypted with aes256-gcm + xmlenc11 rsa-oaep SHA-256/MGF1-SHA-256")
+    save("xmlsec1_encrypted_sibling-key.xml",
+         xmlsec_encrypt_assertion(signed_assertion, "aes128-cbc", sibling_key=True),
+         "idp-rsa", "EncryptedKey as a sibling of EncryptedData (Shibboleth style)")
+    save("xmlsec1_encrypted_rsa-1_5.xml",
+         xmlsec_encrypt_assertion(signed_assertion, "aes128-gcm", "rsa15"),
+         "idp-rsa", "key transport RSA PKCS#1 v1.5 (must be refused)")
+    # ENC-1: an unsigned assertion anyone can encrypt to the SP's public certificate.
+    save("xmlsec1_encrypted_unsigned.xml",
+         xmlsec_encrypt_assertion(response(name_id="victim@example.test"), "aes128-gcm"),
+         "idp-rsa", "UNSIGNED assertion encrypted to the SP (must be refused)")
+    # Unsigned assertion, encrypted, then the Response signed (covers the ciphertext).
+    enc_unsigned = xmlsec_encrypt_assertion(response(), "aes128-gcm")
+    tmpl_resp = response(resp_sig=True, sig=("rsa-sha256", "sha256", EXC))
+    sig_start = tmpl_resp.index("<ds:Signature")
+    sig_end = tmpl_resp.index("</ds:Signature>") + len("</ds:Signature>")
+    issuer_end = enc_unsigned.index("</saml:Issuer>") + len("</saml:Issuer>")
+    enc_with_tmpl = enc_unsigned[:issuer_end] + tmpl_resp[sig_start:sig_end] + enc_unsigned[issuer_end:]
+    save("xmlsec1_encrypted_response-signed.xml", xmlsec_sign(enc_with_tmpl, k("idp-rsa"), ""),
+         "idp-rsa", "unsigned assertion encrypted, Response signed over the ciphertext")
+
     # Signed IdP metadata (xmlsec1), for the optional metadata signature check.
     with open(k("idp-rsa") + ".crt") as f:
         cert_b64 = "".join(l for l in f.read().splitlines() if not l.startswith("-----"))
@@ -279,7 +441,7 @@ def main():
     with open(os.path.join(RESP, "index.json"), "w") as f:
         json.dump(fixtures, f, indent=2)
         f.write("\n")
-    if not all(x["xmlsec1_verifies"] for x in fixtures):
+    if not all(x.get("xmlsec1_verifies", True) for x in fixtures):
         sys.exit("some fixtures do not verify with xmlsec1")
 
 

@@ -360,14 +360,22 @@ pub enum ResponseError {
     /// The one Assertion is not a direct child of the Response.
     #[error("the saml:Assertion is not a direct child of samlp:Response")]
     AssertionMisplaced,
-    /// An `EncryptedAssertion` (decryption not configured or supported).
-    #[error("Response carries an EncryptedAssertion, but no decryption is configured")]
-    EncryptedAssertionUnsupported,
+    /// The `EncryptedAssertion` could not be decrypted, or its plaintext is refused.
+    #[error("encrypted assertion rejected: {0}")]
+    Decryption(#[from] XencError),
     /// A `ds:Signature` somewhere other than directly under the Response or the Assertion.
     #[error(
         "ds:Signature found inside <{0}>; signatures are accepted only on the Response and the Assertion"
     )]
     UnexpectedSignature(String),
+    /// None of the configured signing certificates is within its validity period.
+    #[error("none of the {configured} configured signing certificate(s) is valid at {now}")]
+    CertificatesNotValid {
+        /// Number of configured certificates.
+        configured: usize,
+        /// The time used.
+        now: String,
+    },
     /// Neither the Response nor the Assertion is signed.
     #[error("neither the Response nor the Assertion is signed")]
     SignatureMissing,
@@ -493,10 +501,12 @@ impl ResponseError {
             | BadTimestamp { .. }
             | DuplicateId(_) => "schema",
             StatusMissing | Status { .. } => "status",
-            AssertionCount(_) | AssertionMisplaced | EncryptedAssertionUnsupported => {
-                "assertion_count"
-            }
-            UnexpectedSignature(_) | SignatureMissing | Signature { .. } => "signature",
+            Decryption(_) => "decryption",
+            AssertionCount(_) | AssertionMisplaced => "assertion_count",
+            UnexpectedSignature(_)
+            | SignatureMissing
+            | Signature { .. }
+            | CertificatesNotValid { .. } => "signature",
             ResponseIssuer { .. } => "response_issuer",
             AssertionIssuer { .. } | IssuerFormat(_) => "assertion_issuer",
             Destination { .. } => "destination",
@@ -511,22 +521,71 @@ impl ResponseError {
     }
 }
 
-/// Errors of the HTTP-Redirect binding.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum BindingError {
-    /// DEFLATE failed.
-    #[error("DEFLATE failed: {0}")]
+/// Failure to decrypt an `EncryptedAssertion` (XML Encryption).
+///
+/// Every cryptographic failure (wrong key, bad padding, failed tag, wrong key length) is the
+/// single variant [`XencError::DecryptionFailed`], so no padding or format oracle is exposed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum XencError {
+    /// No SP decryption key is configured.
+    #[error("an encrypted assertion arrived but no SP decryption key is configured")]
+    NoDecryptionKey,
+    /// A structural element is missing or repeated.
+    #[error("{element}: expected exactly one, found {count}")]
+    Cardinality {
+        /// Qualified name, e.g. `xenc:EncryptedData`.
+        element: &'static str,
+        /// How many were found.
+        count: usize,
+    },
+    /// The data encryption algorithm is not allowed.
+    #[error("data encryption algorithm {0:?} is not allowed (AES-GCM, AES-CBC only)")]
+    DataAlgorithmNotAllowed(String),
+    /// The key transport algorithm is not allowed (e.g. RSA PKCS#1 v1.5).
+    #[error("key transport algorithm {0:?} is not allowed (RSA-OAEP only)")]
+    KeyTransportNotAllowed(String),
+    /// The OAEP digest / MGF combination is not supported.
+    #[error("RSA-OAEP parameters not supported: {0}")]
+    OaepParameters(String),
+    /// `EncryptedData/@Type` is not `Element`.
+    #[error("EncryptedData Type {0:?} is not http://www.w3.org/2001/04/xmlenc#Element")]
+    WrongType(String),
+    /// A `CipherReference` (external ciphertext) was used.
+    #[error("CipherReference is refused; ciphertext must be inline in CipherValue")]
+    CipherReference,
+    /// `CipherValue` is not text-only base64.
+    #[error("{0} CipherValue is not text-only base64")]
+    CipherValue(&'static str),
+    /// Decryption failed (uniform for every cryptographic failure).
+    #[error("decryption failed")]
+    DecryptionFailed,
+    /// The decrypted content is not exactly one `saml:Assertion` element.
+    #[error("decrypted content is not exactly one saml:Assertion: {0}")]
+    UnexpectedContent(String),
+    /// The decrypted XML was refused by the hardened parser.
+    #[error("decrypted XML rejected: {0}")]
+    Xml(#[from] XmlError),
+    /// The SP private key could not be read.
+    #[error("SP private key rejected: {0}")]
+    Key(String),
+}
+
+/// Failure to build an outgoing SAML message.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MessageError {
+    /// Writing the XML failed.
+    #[error("cannot write message XML: {0}")]
+    Write(String),
+    /// Compressing the message failed.
+    #[error("cannot deflate message: {0}")]
     Deflate(String),
-    /// The message is not valid base64.
-    #[error("the message is not valid base64")]
-    Base64,
-    /// The message inflates past the limit.
-    #[error("the message inflates to more than {0} bytes")]
-    TooLarge(usize),
-    /// The message is not UTF-8.
-    #[error("the message is not UTF-8 text")]
-    NotUtf8,
-    /// Signing the query failed.
-    #[error("signing the redirect failed")]
+    /// The endpoint URL is not an absolute http(s) URL.
+    #[error("endpoint {0:?} is not an absolute http(s) URL")]
+    Endpoint(String),
+    /// The SP signing key could not be read.
+    #[error("SP signing key rejected: {0}")]
+    Key(String),
+    /// Signing failed.
+    #[error("signing failed")]
     Sign,
 }

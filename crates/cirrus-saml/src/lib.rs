@@ -24,22 +24,23 @@
 //! # Ok(()) }
 //! ```
 
-pub mod authn_request;
 pub mod c14n;
 pub mod cert;
 pub mod datetime;
 pub mod dsig;
 pub mod error;
+pub mod messages;
 pub mod metadata;
-pub mod redirect_binding;
 pub mod response;
+pub mod xenc;
 pub mod xml;
 
 pub use cert::Certificate;
 pub use error::{
-    BindingError, C14nError, CertificateError, DsigError, MetadataError, ResponseError, XmlError,
+    C14nError, CertificateError, DsigError, MessageError, MetadataError, ResponseError, XencError,
+    XmlError,
 };
-pub use metadata::{Endpoint, IdpMetadata, parse_idp_metadata};
+pub use metadata::{Endpoint, IdpMetadata, parse_idp_metadata, parse_signed_idp_metadata};
 pub use response::{Assertion, Expectations, ProviderTrust, validate_response};
 /// Re-exported so callers can build `now` and read times without naming `time` themselves.
 pub use time::OffsetDateTime;

@@ -84,6 +84,15 @@ impl IdpMetadata {
         self.slo_endpoint(binding::HTTP_REDIRECT)
     }
 
+    /// Signing certificates outside their validity period at `now` (Cognito refuses metadata
+    /// whose signing certificates are expired when the IdP is configured).
+    pub fn invalid_signing_certificates(&self, now: OffsetDateTime) -> Vec<&Certificate> {
+        self.signing_certificates
+            .iter()
+            .filter(|c| !c.is_valid_at(now))
+            .collect()
+    }
+
     /// Whether the metadata is past its `validUntil` at `now`.
     pub fn is_expired(&self, now: OffsetDateTime) -> bool {
         self.valid_until.is_some_and(|t| now > t)

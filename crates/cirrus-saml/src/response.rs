@@ -14,7 +14,8 @@ use time::OffsetDateTime;
 use crate::cert::Certificate;
 use crate::datetime::{format_datetime, parse_datetime};
 use crate::dsig::{self, AlgorithmPolicy, VerifiedElement};
-use crate::error::ResponseError;
+use crate::error::{ResponseError, XencError};
+use crate::xenc::{self, DecryptionKey};
 use crate::xml::{self, NS_DS, NS_SAML, NS_SAMLP, XmlLimits};
 
 /// Top-level status code of a successful response.
@@ -35,6 +36,11 @@ pub struct ProviderTrust {
     pub signing_certificates: Vec<Certificate>,
     /// Algorithm policy (SHA-1 opt-in).
     pub algorithms: AlgorithmPolicy,
+    /// SP private keys for encrypted assertions (several during rollover); empty = refuse them.
+    pub decryption_keys: Vec<DecryptionKey>,
+    /// Accept signatures from certificates outside their validity period (default false:
+    /// only certificates valid at `now` verify, CERT-5).
+    pub allow_expired_certificates: bool,
 }
 
 impl ProviderTrust {
@@ -44,7 +50,32 @@ impl ProviderTrust {
             entity_id: entity_id.into(),
             signing_certificates,
             algorithms: AlgorithmPolicy::default(),
+            decryption_keys: Vec::new(),
+            allow_expired_certificates: false,
         }
+    }
+
+    /// The signing certificates usable at `now` (all of them if expired ones are allowed).
+    pub fn usable_certificates(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Certificate>, ResponseError> {
+        if self.allow_expired_certificates {
+            return Ok(self.signing_certificates.clone());
+        }
+        let valid: Vec<_> = self
+            .signing_certificates
+            .iter()
+            .filter(|c| c.is_valid_at(now))
+            .cloned()
+            .collect();
+        if valid.is_empty() && !self.signing_certificates.is_empty() {
+            return Err(ResponseError::CertificatesNotValid {
+                configured: self.signing_certificates.len(),
+                now: format_datetime(now),
+            });
+        }
+        Ok(valid)
     }
 
     /// Trust built from parsed IdP metadata (entity ID and signing certificates).
@@ -71,8 +102,10 @@ pub struct Expectations {
     pub clock_skew: Duration,
     /// The current time.
     pub now: OffsetDateTime,
-    /// Parser limits (size is checked on the decoded XML; the encoded limit is 4/3 of it).
+    /// Parser limits for the decoded XML.
     pub limits: XmlLimits,
+    /// Maximum length of the encoded SAMLResponse, checked before decoding.
+    pub max_encoded_bytes: usize,
 }
 
 impl Expectations {
@@ -93,6 +126,7 @@ impl Expectations {
             clock_skew: DEFAULT_CLOCK_SKEW,
             now,
             limits: XmlLimits::MESSAGE,
+            max_encoded_bytes: XmlLimits::MESSAGE.max_bytes / 3 * 4 + 4,
         }
     }
 }
@@ -152,6 +186,8 @@ pub struct Assertion {
     pub response_signed: bool,
     /// Whether the Assertion element was signed.
     pub assertion_signed: bool,
+    /// Whether the Assertion arrived encrypted (`saml:EncryptedAssertion`).
+    pub encrypted: bool,
 }
 
 impl Assertion {
@@ -291,7 +327,7 @@ fn run(
     let bytes = match raw_xml {
         Some(raw) => raw.to_vec(),
         None => {
-            let limit = expect.limits.max_bytes.saturating_mul(4) / 3 + 4096;
+            let limit = expect.max_encoded_bytes;
             if b64.len() > limit {
                 return Err(ResponseError::TooLarge {
                     size: b64.len(),
@@ -347,28 +383,30 @@ fn run(
     check_status(root)?;
     ctx.pass("status", STATUS_SUCCESS);
 
-    // 5. Exactly one Assertion in the whole document, directly under the Response.
-    let encrypted = doc
+    // 5. Exactly one Assertion or EncryptedAssertion in the whole document, directly under the
+    //    Response.
+    let candidates: Vec<_> = doc
         .descendants()
-        .filter(|n| n.has_tag_name((NS_SAML, "EncryptedAssertion")))
-        .count();
-    if encrypted > 0 {
-        return Err(ResponseError::EncryptedAssertionUnsupported);
-    }
-    let assertions: Vec<_> = doc
-        .descendants()
-        .filter(|n| n.has_tag_name((NS_SAML, "Assertion")))
+        .filter(|n| {
+            n.has_tag_name((NS_SAML, "Assertion"))
+                || n.has_tag_name((NS_SAML, "EncryptedAssertion"))
+        })
         .collect();
-    let assertion = match assertions.as_slice() {
+    let outer = match candidates.as_slice() {
         [one] => *one,
         other => return Err(ResponseError::AssertionCount(other.len())),
     };
-    if assertion.parent_element() != Some(root) {
+    if outer.parent_element() != Some(root) {
         return Err(ResponseError::AssertionMisplaced);
     }
+    let encrypted = outer.has_tag_name((NS_SAML, "EncryptedAssertion"));
     ctx.pass(
         "assertion_count",
-        "exactly one saml:Assertion, child of the Response",
+        if encrypted {
+            "exactly one saml:EncryptedAssertion, child of the Response"
+        } else {
+            "exactly one saml:Assertion, child of the Response"
+        },
     );
 
     // 6. Signatures: only on the Response and the Assertion; every present one must verify.
@@ -377,34 +415,17 @@ fn run(
         .filter(|n| n.has_tag_name((NS_DS, "Signature")))
     {
         let parent = sig.parent_element();
-        if parent != Some(root) && parent != Some(assertion) {
+        if parent != Some(root) && (encrypted || parent != Some(outer)) {
             let where_ = parent.map(xml::expanded_name).unwrap_or_default();
             return Err(ResponseError::UnexpectedSignature(where_));
         }
     }
     let has_sig = |n: Node<'_, '_>| xml::children(n, NS_DS, "Signature").next().is_some();
     let response_verified = if has_sig(root) {
-        Some(verify(root, "Response", trust)?)
+        Some(verify(root, "Response", trust, now)?)
     } else {
         None
     };
-    let assertion_verified = if has_sig(assertion) {
-        Some(verify(assertion, "Assertion", trust)?)
-    } else {
-        None
-    };
-    if response_verified.is_none() && assertion_verified.is_none() {
-        return Err(ResponseError::SignatureMissing);
-    }
-    ctx.pass(
-        "signature",
-        match (&response_verified, &assertion_verified) {
-            (Some(_), Some(_)) => "Response and Assertion signatures verified",
-            (Some(_), None) => "Response signature verified (covers the Assertion)",
-            _ => "Assertion signature verified",
-        },
-    );
-
     // From here on, read the envelope from the signed Response if it was signed, and the
     // assertion only from signed bytes.
     let signed_response_doc = response_verified
@@ -419,6 +440,48 @@ fn run(
         Some(d) => d.root_element(),
         None => root,
     };
+
+    // 6b. Decryption; the ciphertext comes from the signed Response when it is signed.
+    let decrypted_text: String;
+    let decrypted_doc: Document<'_>;
+    let assertion: Node<'_, '_> = if encrypted {
+        let ea = xml::children(envelope, NS_SAML, "EncryptedAssertion")
+            .next()
+            .ok_or(ResponseError::AssertionCount(0))?;
+        let plain = xenc::decrypt_encrypted_assertion(ea, &trust.decryption_keys)?;
+        let plain = String::from_utf8(plain)
+            .map_err(|_| XencError::Xml(crate::error::XmlError::NotUtf8))?;
+        decrypted_text = xenc::wrap_plaintext(ea, &plain);
+        let limits = XmlLimits {
+            max_bytes: decrypted_text.len().max(expect.limits.max_bytes),
+            ..expect.limits.clone()
+        };
+        decrypted_doc = xml::parse(&decrypted_text, &limits).map_err(XencError::Xml)?;
+        let inner = decrypted_assertion(&decrypted_doc)?;
+        ctx.pass(
+            "decryption",
+            "EncryptedAssertion decrypted to one saml:Assertion",
+        );
+        inner
+    } else {
+        outer
+    };
+    let assertion_verified = if has_sig(assertion) {
+        Some(verify(assertion, "Assertion", trust, now)?)
+    } else {
+        None
+    };
+    if response_verified.is_none() && assertion_verified.is_none() {
+        return Err(ResponseError::SignatureMissing);
+    }
+    ctx.pass(
+        "signature",
+        match (&response_verified, &assertion_verified) {
+            (Some(_), Some(_)) => "Response and Assertion signatures verified",
+            (Some(_), None) => "Response signature verified (covers the Assertion)",
+            _ => "Assertion signature verified",
+        },
+    );
     let signed_assertion_doc: Document<'_>;
     let signed_assertion: Node<'_, '_> = match (&assertion_verified, &signed_response_doc) {
         (Some(v), _) => {
@@ -428,6 +491,8 @@ fn run(
             })?;
             signed_assertion_doc.root_element()
         }
+        // Decrypted from ciphertext the Response signature covers.
+        (None, Some(_)) if encrypted => assertion,
         (None, Some(d)) => {
             let mut it = xml::children(d.root_element(), NS_SAML, "Assertion");
             match (it.next(), it.next()) {
@@ -618,15 +683,70 @@ fn run(
         attributes,
         response_signed: response_verified.is_some(),
         assertion_signed: assertion_verified.is_some(),
+        encrypted,
     })
+}
+
+/// The one `saml:Assertion` of a decrypted (wrapped) plaintext, with the same structural rules
+/// as the outer document: nothing else in the plaintext, unique IDs, signatures only on it.
+fn decrypted_assertion<'a, 'i>(doc: &'a Document<'i>) -> Result<Node<'a, 'i>, ResponseError> {
+    let wrapper = doc.root_element();
+    let mut found = None;
+    for child in wrapper.children() {
+        if child.is_element() {
+            if found.is_some() || !child.has_tag_name((NS_SAML, "Assertion")) {
+                return Err(XencError::UnexpectedContent(format!(
+                    "found <{}>",
+                    xml::expanded_name(child)
+                ))
+                .into());
+            }
+            found = Some(child);
+        } else if child.is_text() && !child.text().unwrap_or("").trim().is_empty() {
+            return Err(XencError::UnexpectedContent("text outside the assertion".into()).into());
+        }
+    }
+    let assertion = found.ok_or_else(|| XencError::UnexpectedContent("no element".into()))?;
+    let nested = doc
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name((NS_SAML, "Assertion"))
+                || n.has_tag_name((NS_SAML, "EncryptedAssertion"))
+        })
+        .count();
+    if nested != 1 {
+        return Err(ResponseError::AssertionCount(nested));
+    }
+    dsig::check_unique_ids(doc).map_err(|e| match e {
+        crate::error::DsigError::DuplicateId(id) => ResponseError::DuplicateId(id),
+        other => ResponseError::Signature {
+            element: "Assertion",
+            source: other,
+        },
+    })?;
+    for sig in doc
+        .descendants()
+        .filter(|n| n.has_tag_name((NS_DS, "Signature")))
+    {
+        if sig.parent_element() != Some(assertion) {
+            let where_ = sig
+                .parent_element()
+                .map(xml::expanded_name)
+                .unwrap_or_default();
+            return Err(ResponseError::UnexpectedSignature(where_));
+        }
+    }
+    Ok(assertion)
 }
 
 fn verify(
     node: Node<'_, '_>,
     element: &'static str,
     trust: &ProviderTrust,
+    now: OffsetDateTime,
 ) -> Result<VerifiedElement, ResponseError> {
-    dsig::verify_enveloped(node, &trust.signing_certificates, &trust.algorithms)
+    let certs = trust.usable_certificates(now)?;
+    dsig::verify_enveloped(node, &certs, &trust.algorithms)
         .map_err(|source| ResponseError::Signature { element, source })
 }
 

@@ -423,6 +423,10 @@ fn certificate_details_are_exposed() {
     assert_eq!(&c.sha256_fingerprint[..], expected.as_ref());
     use rcgen::PublicKeyData as _;
     assert_eq!(c.spki_der, key.subject_public_key_info());
+    let at = |y| cirrus_saml::datetime::parse_datetime(&format!("{y}-06-01T00:00:00Z")).unwrap();
+    assert!(md.invalid_signing_certificates(at(2030)).is_empty());
+    assert_eq!(md.invalid_signing_certificates(at(2036)).len(), 1);
+    assert_eq!(md.invalid_signing_certificates(at(2024)).len(), 1);
 }
 
 fn fixture_cert(name: &str) -> cirrus_saml::Certificate {

@@ -19,6 +19,8 @@ fn trust() -> ProviderTrust {
         entity_id: IDP.into(),
         signing_certificates: vec![cert("idp-rsa"), cert("idp-ec256"), cert("idp-ec384")],
         algorithms: AlgorithmPolicy::default(),
+        decryption_keys: vec![],
+        allow_expired_certificates: false,
     }
 }
 
@@ -554,7 +556,7 @@ fn struct_2_encrypted_assertion_alongside() {
         "<saml:EncryptedAssertion/><samlp:Status>",
         1,
     );
-    assert_eq!(check(&s), Err(ResponseError::EncryptedAssertionUnsupported));
+    assert_eq!(check(&s), Err(ResponseError::AssertionCount(2)));
 }
 
 #[test]
@@ -1027,4 +1029,49 @@ fn replay_5_response_and_confirmation_disagree() {
             confirmation: REQ.into()
         })
     );
+}
+
+#[test]
+fn size_2_configured_encoded_limit_boundary() {
+    let mut e = expect();
+    e.max_encoded_bytes = 100_000;
+    let over = "A".repeat(100_001);
+    assert_eq!(
+        validate_response(&over, &trust(), &e),
+        Err(ResponseError::TooLarge {
+            size: 100_001,
+            limit: 100_000
+        })
+    );
+    // At the limit the size check passes and decoding proceeds (this input is not XML).
+    let at = "A".repeat(100_000);
+    assert_ne!(
+        validate_response(&at, &trust(), &e).unwrap_err().check(),
+        "size"
+    );
+    // A real response well under the limit passes.
+    validate_response(&STANDARD.encode(alice()), &trust(), &e).unwrap();
+}
+
+#[test]
+fn cert_5_expired_or_not_yet_valid_certificates() {
+    // The fixture certificates are valid from 2025-01-01 to 2125-01-01.
+    for now in ["2127-01-01T00:00:00Z", "2000-01-01T00:00:00Z"] {
+        assert!(
+            matches!(
+                check_at(&alice(), now),
+                Err(ResponseError::CertificatesNotValid { configured: 3, .. })
+            ),
+            "{now}"
+        );
+    }
+    // Opt-out: the signature verifies, and the assertion's own time window decides.
+    let mut t = trust();
+    t.allow_expired_certificates = true;
+    let mut e = expect();
+    e.now = parse_datetime("2127-01-01T00:00:00Z").unwrap();
+    assert!(matches!(
+        validate_response(&STANDARD.encode(alice()), &t, &e),
+        Err(ResponseError::Expired { .. })
+    ));
 }

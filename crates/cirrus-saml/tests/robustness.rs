@@ -102,6 +102,8 @@ fn mutated_responses_never_panic_and_never_change_identity() {
         entity_id: IDP.into(),
         signing_certificates: vec![cert("idp-rsa"), cert("idp-ec256"), cert("idp-ec384")],
         algorithms: AlgorithmPolicy::default(),
+        decryption_keys: vec![],
+        allow_expired_certificates: false,
     };
     let expect = Expectations::new(SP, ACS, Some(REQ.into()), parse_datetime(NOW).unwrap());
     let bases = [

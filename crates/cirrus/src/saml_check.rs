@@ -12,6 +12,7 @@ use cirrus_saml::response::{
     Assertion, Expectations, ProviderTrust, ValidationReport, validate_response_report,
     validate_response_xml_report,
 };
+use cirrus_saml::xenc::DecryptionKey;
 use serde_json::{Value, json};
 
 /// Arguments of `cirrus saml check`.
@@ -41,7 +42,7 @@ pub struct Args {
     /// Pick this IdP from an EntitiesDescriptor.
     #[arg(long, value_name = "ID")]
     pub entity_id: Option<String>,
-    /// SP private key (PEM) for encrypted assertions (decryption not supported yet).
+    /// SP private key (PKCS#8 PEM) to decrypt encrypted assertions.
     #[arg(long, value_name = "PEM")]
     pub sp_key: Option<PathBuf>,
     /// File holding the base64 SAMLResponse or its XML.
@@ -89,12 +90,17 @@ pub fn evaluate(args: &Args, wall_clock: OffsetDateTime) -> (Value, i32) {
         Err(v) => return (v, 2),
     };
     let mut checks = Vec::new();
-    if let Some(key) = &args.sp_key {
-        if let Err(v) = read(key, "SP key") {
-            return (v, 2);
+    let mut decryption_keys = Vec::new();
+    if let Some(path) = &args.sp_key {
+        let pem = match read(path, "SP key") {
+            Ok(t) => t,
+            Err(v) => return (v, 2),
+        };
+        match DecryptionKey::from_pem(&pem) {
+            Ok(k) => decryption_keys.push(k),
+            Err(e) => return (failure("usage", format!("--sp-key: {e}"), vec![]), 2),
         }
-        checks.push(json!({"name": "sp_key", "ok": true,
-            "detail": "read; note: encrypted assertions are not supported yet"}));
+        checks.push(json!({"name": "sp_key", "ok": true, "detail": "SP decryption key read"}));
     }
     let metadata = match parse_idp_metadata(&metadata_xml, args.entity_id.as_deref()) {
         Ok(m) => m,
@@ -116,6 +122,8 @@ pub fn evaluate(args: &Args, wall_clock: OffsetDateTime) -> (Value, i32) {
         algorithms: AlgorithmPolicy {
             allow_sha1: args.allow_sha1,
         },
+        decryption_keys,
+        allow_expired_certificates: false,
     };
     let mut expect = Expectations::new(
         args.sp_entity_id.clone(),
@@ -251,6 +259,19 @@ mod tests {
         assert_eq!(v["ok"], false);
         assert_eq!(v["check"], "destination");
         assert!(v.get("assertion").is_none());
+    }
+
+    #[test]
+    fn encrypted_response_needs_sp_key() {
+        let dir = tmpdir("enc");
+        let resp = fixtures().join("responses/xmlsec1_encrypted_aes256-cbc.xml");
+        let mut a = args(&dir, resp);
+        let (v, code) = evaluate(&a, OffsetDateTime::UNIX_EPOCH);
+        assert_eq!((code, v["check"].as_str()), (1, Some("decryption")), "{v}");
+        a.sp_key = Some(fixtures().join("keys/sp-rsa.key"));
+        let (v, code) = evaluate(&a, OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(code, 0, "{v}");
+        assert_eq!(v["assertion"]["session_index"], "_s-91ab");
     }
 
     #[test]

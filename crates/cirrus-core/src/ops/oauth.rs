@@ -5,11 +5,9 @@
 use std::time::Duration;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use aws_lc_rs::signature::RsaKeyPair;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use cirrus_saml::authn_request::{AuthnRequest, NAMEID_PERSISTENT};
-use cirrus_saml::redirect_binding::{MessageKind, redirect_query, redirect_url};
+use cirrus_saml::messages::{AuthnRequest, RedirectParam, RedirectSigner, redirect_url};
 use cirrus_saml::{Expectations, OffsetDateTime, ProviderTrust};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -25,6 +23,8 @@ use crate::model::user_pool::UserPool;
 use crate::ops::user_pools::signing_key_aad;
 use crate::tokens::{at_hash, sign_jwt};
 
+/// The largest SAMLResponse accepted, in characters (Cognito's limit).
+pub const MAX_SAML_RESPONSE_CHARS: usize = 100_000;
 /// How long a pending SAML sign-in may take (Cognito's 5 minutes).
 pub const AUTH_SESSION_MS: i64 = 5 * 60 * 1000;
 /// How long an authorization code lives.
@@ -104,7 +104,12 @@ impl OAuthRequest {
 pub fn append_params(base: &str, params: &[(&str, String)], fragment: bool) -> String {
     let encoded: Vec<String> = params
         .iter()
-        .map(|(k, v)| format!("{k}={}", cirrus_saml::redirect_binding::url_encode(v)))
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
+            )
+        })
         .collect();
     let joined = encoded.join("&");
     if fragment {
@@ -667,42 +672,39 @@ impl Cirrus {
                 now,
             )
             .await?;
-        let authn = AuthnRequest {
-            id: request_id,
-            issue_instant: to_odt(now)?,
-            destination: sso.clone(),
-            acs_url: acs_url.to_string(),
-            issuer: sp_entity_id(&pool.id),
-            name_id_format: Some(
-                provider
-                    .provider_details
-                    .get("CirrusNameIdFormat")
-                    .cloned()
-                    .unwrap_or_else(|| NAMEID_PERSISTENT.to_string()),
-            ),
-            force_authn,
-        };
-        let key = if provider
+        let mut authn = AuthnRequest::new(
+            request_id,
+            to_odt(now)?,
+            sso.clone(),
+            acs_url,
+            sp_entity_id(&pool.id),
+        );
+        if let Some(format) = provider.provider_details.get("CirrusNameIdFormat") {
+            authn.name_id_format = Some(format.clone());
+        }
+        authn.force_authn = force_authn;
+        let signer = if provider
             .provider_details
             .contains_key("RequestSigningAlgorithm")
             || metadata.want_authn_requests_signed
         {
-            Some(self.pool_signing_keypair(&pool.id).await?)
+            Some(self.pool_redirect_signer(&pool.id).await?)
         } else {
             None
         };
-        let query = redirect_query(
-            MessageKind::Request,
-            &authn.to_xml(),
+        let xml = authn.to_xml().map_err(|e| Error::Internal(e.to_string()))?;
+        redirect_url(
+            &sso,
+            RedirectParam::Request,
+            &xml,
             Some(&relay_state),
-            key.as_ref(),
+            signer.as_ref(),
         )
-        .map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(redirect_url(&sso, &query))
+        .map_err(|e| Error::Internal(format!("cannot build the AuthnRequest redirect: {e}")))
     }
 
-    /// The pool's SAML signing key, opened.
-    pub async fn pool_signing_keypair(&self, pool_id: &str) -> Result<RsaKeyPair> {
+    /// The pool's SAML signing key, as a redirect-binding signer.
+    pub async fn pool_redirect_signer(&self, pool_id: &str) -> Result<RedirectSigner> {
         let key = self
             .store
             .pool_signing_key(pool_id)
@@ -711,7 +713,7 @@ impl Cirrus {
         let pkcs8 = self
             .vault
             .open(&key.private_key_sealed, &signing_key_aad(pool_id))?;
-        RsaKeyPair::from_pkcs8(&pkcs8)
+        RedirectSigner::from_pkcs8_der(&pkcs8)
             .map_err(|e| Error::Internal(format!("pool signing key does not parse: {e}")))
     }
 
@@ -882,18 +884,32 @@ impl Cirrus {
         {
             expect.clock_skew = Duration::from_secs(skew);
         }
-        if provider.flag("EncryptedResponses") {
-            return fail(
-                "encryption",
-                "The provider requires encrypted assertions (EncryptedResponses), which this Cirrus version cannot decrypt yet.".into(),
-                json!({}),
-            )
-            .await;
+        if let Some(sealed) = &provider.encryption_key_sealed {
+            let pkcs8 = self.vault.open(
+                sealed,
+                &crate::ops::identity_providers::encryption_key_aad(
+                    &pool.id,
+                    &provider.provider_name,
+                ),
+            )?;
+            let key = cirrus_saml::xenc::DecryptionKey::from_pkcs8_der(&pkcs8).map_err(|e| {
+                Error::Internal(format!("stored encryption key does not parse: {e}"))
+            })?;
+            trust.decryption_keys.push(key);
         }
+        expect.max_encoded_bytes = MAX_SAML_RESPONSE_CHARS;
         let assertion = match cirrus_saml::validate_response(saml_response, &trust, &expect) {
             Ok(a) => a,
             Err(e) => return fail(e.check(), e.to_string(), json!({})).await,
         };
+        if provider.flag("EncryptedResponses") && !assertion.encrypted {
+            return fail(
+                "encryption",
+                "The provider requires encrypted assertions (EncryptedResponses is \"true\") but this assertion was not encrypted.".into(),
+                json!({}),
+            )
+            .await;
+        }
         let replay_key = format!("{}:{}", provider.provider_name, assertion.assertion_id);
         let keep_until =
             (assertion.not_on_or_after.unix_timestamp() * 1000).max(now + AUTH_SESSION_MS);

@@ -15,6 +15,12 @@ fuzz_target!(|data: &[u8]| {
         .into_iter()
         .collect(),
         algorithms: AlgorithmPolicy::default(),
+        decryption_keys: cirrus_saml::xenc::DecryptionKey::from_pem(include_str!(
+            "../../tests/fixtures/keys/sp-rsa.key"
+        ))
+        .into_iter()
+        .collect(),
+        allow_expired_certificates: false,
     };
     let Ok(now) = parse_datetime("2026-01-01T00:01:00Z") else { return };
     let expect = Expectations::new(
