@@ -439,3 +439,51 @@ def test_encrypted_assertions(env, cognito):
     assert ok.get("code"), ok
     t = env.token({"grant_type": "authorization_code", "client_id": env.client_id, "code": ok["code"], "redirect_uri": CALLBACK})
     assert env.verify(t.json()["id_token"], env.client_id)["email"] == "h@corp.example"
+
+
+def id_claims(env, response):
+    code = query_of(response.headers["Location"])[0]["code"]
+    t = env.token({"grant_type": "authorization_code", "client_id": env.client_id, "code": code, "redirect_uri": CALLBACK})
+    return env.verify(t.json()["id_token"], env.client_id)
+
+
+def test_linked_identities(env, cognito):
+    p = env.pool_id
+    cognito.admin_create_user(UserPoolId=p, Username="ivan", MessageAction="SUPPRESS", UserAttributes=[{"Name": "email", "Value": "ivan@corp.example"}])
+    link = lambda user, value, attr="Cognito_Subject": cognito.admin_link_provider_for_user(
+        UserPoolId=p,
+        DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": user},
+        SourceUser={"ProviderName": "Corp", "ProviderAttributeName": attr, "ProviderAttributeValue": value},
+    )
+    link("ivan", "ivan-at-idp")
+    claims = id_claims(env, env.sign_in(name_id="ivan-at-idp"))
+    assert claims["cognito:username"] == "ivan"
+    linked = [i for i in claims["identities"] if i["userId"] == "ivan-at-idp"]
+    assert linked and linked[0]["primary"] == "false" and linked[0]["providerName"] == "Corp"
+    with pytest.raises(cognito.exceptions.InvalidParameterException):
+        link("ivan", "ivan-at-idp")
+    # An identity that already signed up on its own cannot be merged in.
+    env.http.cookies.clear()
+    env.sign_in(name_id="judy")
+    with pytest.raises(cognito.exceptions.InvalidParameterException, match="Merging is not currently supported"):
+        link("ivan", "judy")
+    with pytest.raises(cognito.exceptions.UserNotFoundException):
+        link("nobody", "x")
+    # Linking by a mapped attribute: whoever signs in from Corp with this email is kate.
+    cognito.admin_create_user(UserPoolId=p, Username="kate", MessageAction="SUPPRESS")
+    link("kate", "kate@corp.example", attr="email")
+    env.http.cookies.clear()
+    claims = id_claims(env, env.sign_in(name_id="kate-new-id", attributes={EMAIL: ["kate@corp.example"]}))
+    assert claims["cognito:username"] == "kate" and claims["email"] == "kate@corp.example"
+    for n in range(4):
+        link("kate", f"extra-{n}")
+    with pytest.raises(cognito.exceptions.LimitExceededException):
+        link("kate", "one-too-many")
+    # Disabling the provider for the user removes the link: the identity is on its own again.
+    cognito.admin_disable_provider_for_user(UserPoolId=p, User={"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "ivan-at-idp"})
+    ivan = attrs(cognito.admin_get_user(UserPoolId=p, Username="ivan")["UserAttributes"])
+    assert "ivan-at-idp" not in ivan.get("identities", "")
+    env.http.cookies.clear()
+    assert id_claims(env, env.sign_in(name_id="ivan-at-idp"))["cognito:username"] == "Corp_ivan-at-idp"
+    with pytest.raises(cognito.exceptions.UserNotFoundException):
+        cognito.admin_disable_provider_for_user(UserPoolId=p, User={"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "never-seen"})

@@ -9,7 +9,7 @@ use crate::model::domain::PoolDomain;
 use crate::model::group::Group;
 use crate::model::identity_provider::IdentityProvider;
 use crate::model::resource_server::ResourceServer;
-use crate::model::session::{AuditEvent, JwtKeyRecord, RefreshTokenRecord};
+use crate::model::session::{AuditEvent, IdentityLink, JwtKeyRecord, RefreshTokenRecord};
 use crate::model::user::User;
 use crate::model::user_pool::UserPool;
 
@@ -278,4 +278,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         pool_id: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<AuditEvent>>;
+
+    // --- linked identities ---
+    /// Adds a link; one already present for the same identity is a `Conflict`.
+    async fn add_link(&self, link: &IdentityLink) -> StoreResult<()>;
+    /// The links of one provider in a pool.
+    async fn provider_links(&self, pool_id: &str, provider: &str)
+    -> StoreResult<Vec<IdentityLink>>;
+    /// The links that sign in as one user.
+    async fn user_links(&self, pool_id: &str, username: &str) -> StoreResult<Vec<IdentityLink>>;
+    /// Removes a link; returns it if it existed.
+    async fn remove_link(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        attribute: &str,
+        value: &str,
+    ) -> StoreResult<Option<IdentityLink>>;
 }

@@ -4,6 +4,7 @@
 pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_sign_in.sql")),
+    (3, include_str!("../migrations/0003_links.sql")),
 ];
 
 /// The statement that creates the bookkeeping table.

@@ -12,7 +12,7 @@ use cirrus_core::model::domain::PoolDomain;
 use cirrus_core::model::group::Group;
 use cirrus_core::model::identity_provider::IdentityProvider;
 use cirrus_core::model::resource_server::ResourceServer;
-use cirrus_core::model::session::{AuditEvent, JwtKeyRecord, RefreshTokenRecord};
+use cirrus_core::model::session::{AuditEvent, IdentityLink, JwtKeyRecord, RefreshTokenRecord};
 use cirrus_core::model::user::User;
 use cirrus_core::model::user_pool::UserPool;
 use cirrus_core::store::{Page, PoolSigningKey, Store, StoreError, StoreResult, UserFilter};
@@ -439,6 +439,7 @@ impl Store for SqlStore {
             "DELETE FROM jwt_keys WHERE pool_id = $1",
             "DELETE FROM refresh_tokens WHERE pool_id = $1",
             "DELETE FROM revoked_origins WHERE pool_id = $1",
+            "DELETE FROM identity_links WHERE pool_id = $1",
         ];
         let removed = in_tx!(self, tx => {
             for sql in TABLES {
@@ -937,6 +938,7 @@ impl Store for SqlStore {
     async fn delete_user(&self, pool_id: &str, username: &str) -> StoreResult<()> {
         let removed = in_tx!(self, tx => {
             for sql in [
+                "DELETE FROM identity_links WHERE pool_id = $1 AND username = $2",
                 "DELETE FROM group_members WHERE pool_id = $1 AND username = $2",
                 "DELETE FROM user_attributes WHERE pool_id = $1 AND username = $2",
             ] {
@@ -1476,6 +1478,85 @@ impl Store for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn add_link(&self, link: &IdentityLink) -> StoreResult<()> {
+        let args = [
+            text(&link.pool_id),
+            text(&link.provider),
+            text(&link.attribute),
+            text(&link.value),
+            text(&link.username),
+            Arg::Int(link.created),
+        ];
+        self.change(
+            "INSERT INTO identity_links (pool_id, provider, attribute, value, username, created) VALUES ($1, $2, $3, $4, $5, $6)",
+            &args,
+            "link",
+        )
+        .await
+    }
+
+    async fn provider_links(
+        &self,
+        pool_id: &str,
+        provider: &str,
+    ) -> StoreResult<Vec<IdentityLink>> {
+        let rows: Vec<LinkRow> = on_db!(self, db => {
+            sqlx::query_as("SELECT pool_id, provider, attribute, value, username, created FROM identity_links WHERE pool_id = $1 AND provider = $2 ORDER BY attribute, value")
+                .bind(pool_id)
+                .bind(provider)
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(rows.into_iter().map(link_from_row).collect())
+    }
+
+    async fn user_links(&self, pool_id: &str, username: &str) -> StoreResult<Vec<IdentityLink>> {
+        let rows: Vec<LinkRow> = on_db!(self, db => {
+            sqlx::query_as("SELECT pool_id, provider, attribute, value, username, created FROM identity_links WHERE pool_id = $1 AND username = $2 ORDER BY created")
+                .bind(pool_id)
+                .bind(username)
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(rows.into_iter().map(link_from_row).collect())
+    }
+
+    async fn remove_link(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        attribute: &str,
+        value: &str,
+    ) -> StoreResult<Option<IdentityLink>> {
+        let row: Option<LinkRow> = on_db!(self, db => {
+            sqlx::query_as("DELETE FROM identity_links WHERE pool_id = $1 AND provider = $2 AND attribute = $3 AND value = $4 RETURNING pool_id, provider, attribute, value, username, created")
+                .bind(pool_id)
+                .bind(provider)
+                .bind(attribute)
+                .bind(value)
+                .fetch_optional(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(row.map(link_from_row))
+    }
+}
+
+type LinkRow = (String, String, String, String, String, i64);
+
+fn link_from_row(row: LinkRow) -> IdentityLink {
+    let (pool_id, provider, attribute, value, username, created) = row;
+    IdentityLink {
+        pool_id,
+        provider,
+        attribute,
+        value,
+        username,
+        created,
     }
 }
 

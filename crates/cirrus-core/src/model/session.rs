@@ -49,3 +49,16 @@ pub struct AuditEvent {
     /// The details, as JSON.
     pub detail: serde_json::Value,
 }
+
+/// An external identity linked to an existing user (AdminLinkProviderForUser).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityLink {
+    pub pool_id: String,
+    pub provider: String,
+    /// `Cognito_Subject` (the NameID) or a user-pool attribute the provider maps.
+    pub attribute: String,
+    pub value: String,
+    /// The user the identity signs in as.
+    pub username: String,
+    pub created: i64,
+}

@@ -194,12 +194,19 @@ impl Cirrus {
         provider: &IdentityProvider,
         assertion: &Assertion,
     ) -> Result<std::result::Result<User, SignInRefusal>> {
-        let username = federated_username(pool, &provider.provider_name, &assertion.name_id.value);
         let now = self.timestamp();
-        let existing = self
-            .store
-            .get_user(&pool.id, &username, pool.case_insensitive())
-            .await?;
+        let (username, existing) = match self.linked_user(pool, provider, assertion).await? {
+            Some(linked) => (linked.username.clone(), Some(linked)),
+            None => {
+                let username =
+                    federated_username(pool, &provider.provider_name, &assertion.name_id.value);
+                let existing = self
+                    .store
+                    .get_user(&pool.id, &username, pool.case_insensitive())
+                    .await?;
+                (username, existing)
+            }
+        };
         let mapped = match mapped_attributes(
             pool,
             client,

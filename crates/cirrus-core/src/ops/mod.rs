@@ -6,6 +6,7 @@ pub mod domains;
 pub mod federation;
 pub mod groups;
 pub mod identity_providers;
+pub mod links;
 pub mod maintenance;
 pub mod oauth;
 pub mod resource_servers;

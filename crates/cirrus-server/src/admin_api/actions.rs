@@ -382,6 +382,20 @@ pub async fn dispatch(c: &Cirrus, action: &str, input: Value) -> Out {
             Ok(with_token(out, "PaginationToken", token))
         }
 
+        // --- linked identities ---
+        "AdminLinkProviderForUser" => {
+            let pool_id = i.string("UserPoolId")?;
+            let (dest, source) = (i.structure("DestinationUser")?, i.structure("SourceUser")?);
+            c.link_provider_for_user(&pool_id, &dest, &source).await?;
+            Ok(json!({}))
+        }
+        "AdminDisableProviderForUser" => {
+            let pool_id = i.string("UserPoolId")?;
+            c.disable_provider_for_user(&pool_id, &i.structure("User")?)
+                .await?;
+            Ok(json!({}))
+        }
+
         // --- sessions and token-authorized calls ---
         "GetUser" => {
             let (username, attributes) = c.get_user_by_token(&i.string("AccessToken")?).await?;
