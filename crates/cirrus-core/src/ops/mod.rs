@@ -1,6 +1,7 @@
 //! The operations of the user pool service, one module per resource. Each validates its input
 //! against the API model and the pool's rules before it touches the store.
 
+pub mod audit;
 pub mod clients;
 pub mod domains;
 pub mod federation;
