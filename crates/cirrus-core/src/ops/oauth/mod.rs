@@ -359,7 +359,7 @@ mod tests {
     fn params_and_basic() {
         assert_eq!(
             append_params("https://a/cb", &[("code", "x y".into())], false),
-            "https://a/cb?code=x%20y"
+            "https://a/cb?code=x+y"
         );
         assert_eq!(
             append_params("https://a/cb?k=1", &[("code", "x".into())], false),
