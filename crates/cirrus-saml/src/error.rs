@@ -588,4 +588,7 @@ pub enum MessageError {
     /// Signing failed.
     #[error("signing failed")]
     Sign,
+    /// The element to sign could not be found or cannot carry a signature.
+    #[error("cannot place the signature: {0}")]
+    SignTarget(String),
 }

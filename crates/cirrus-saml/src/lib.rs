@@ -28,10 +28,12 @@ pub mod c14n;
 pub mod cert;
 pub mod datetime;
 pub mod dsig;
+pub mod dsig_sign;
 pub mod error;
 pub mod messages;
 pub mod metadata;
 pub mod response;
+pub mod sp_metadata;
 pub mod xenc;
 pub mod xml;
 
@@ -42,5 +44,6 @@ pub use error::{
 };
 pub use metadata::{Endpoint, IdpMetadata, parse_idp_metadata, parse_signed_idp_metadata};
 pub use response::{Assertion, Expectations, ProviderTrust, validate_response};
+pub use sp_metadata::{RequestedAttribute, SpMetadata};
 /// Re-exported so callers can build `now` and read times without naming `time` themselves.
 pub use time::OffsetDateTime;

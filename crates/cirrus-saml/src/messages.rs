@@ -20,6 +20,7 @@ use url::form_urlencoded::byte_serialize;
 
 use crate::datetime::{format_datetime, parse_datetime};
 use crate::dsig::{self, VerifiedElement};
+use crate::dsig_sign::{SignaturePlacement, sign_enveloped};
 use crate::error::{MessageError, ResponseError};
 use crate::metadata::binding;
 use crate::response::{NameId, ProviderTrust, STATUS_SUCCESS};
@@ -181,12 +182,114 @@ impl LogoutRequest {
         write(&mut w, Event::End(BytesEnd::new("samlp:LogoutRequest")))?;
         finish(w)
     }
+
+    /// The request XML with an enveloped RSA-SHA256 signature after the Issuer (HTTP-POST
+    /// binding; base64 it with [`post_binding_value`]).
+    pub fn to_signed_xml(&self, signer: &RedirectSigner) -> Result<String, MessageError> {
+        sign_enveloped(
+            &self.to_xml()?,
+            &self.id,
+            SignaturePlacement::AfterIssuer,
+            signer,
+        )
+    }
 }
 
-/// The SP key that signs redirect-binding messages (RSA-SHA256).
+/// A `samlp:LogoutResponse` sent by the SP (answering an IdP's LogoutRequest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpLogoutResponse {
+    /// Response ID.
+    pub id: String,
+    /// IssueInstant.
+    pub issue_instant: OffsetDateTime,
+    /// The IdP's SLO response URL (ResponseLocation, else Location).
+    pub destination: String,
+    /// The ID of the LogoutRequest answered.
+    pub in_response_to: String,
+    /// Our SP entity ID (the Issuer).
+    pub sp_entity_id: String,
+    /// Top-level StatusCode (default Success).
+    pub status: String,
+    /// Optional second-level StatusCode (e.g. `...:status:PartialLogout`).
+    pub sub_status: Option<String>,
+}
+
+impl SpLogoutResponse {
+    /// A Success response to `in_response_to`.
+    pub fn success(
+        id: impl Into<String>,
+        issue_instant: OffsetDateTime,
+        destination: impl Into<String>,
+        in_response_to: impl Into<String>,
+        sp_entity_id: impl Into<String>,
+    ) -> Self {
+        SpLogoutResponse {
+            id: id.into(),
+            issue_instant,
+            destination: destination.into(),
+            in_response_to: in_response_to.into(),
+            sp_entity_id: sp_entity_id.into(),
+            status: STATUS_SUCCESS.to_string(),
+            sub_status: None,
+        }
+    }
+
+    /// The response XML.
+    pub fn to_xml(&self) -> Result<String, MessageError> {
+        let mut w = Writer::new(Vec::new());
+        let instant = format_datetime(self.issue_instant);
+        let mut root = BytesStart::new("samlp:LogoutResponse");
+        root.push_attribute(("xmlns:samlp", NS_SAMLP));
+        root.push_attribute(("xmlns:saml", NS_SAML));
+        root.push_attribute(("ID", self.id.as_str()));
+        root.push_attribute(("Version", "2.0"));
+        root.push_attribute(("IssueInstant", instant.as_str()));
+        root.push_attribute(("Destination", self.destination.as_str()));
+        root.push_attribute(("InResponseTo", self.in_response_to.as_str()));
+        write(&mut w, Event::Start(root))?;
+        text_element(&mut w, BytesStart::new("saml:Issuer"), &self.sp_entity_id)?;
+        write(&mut w, Event::Start(BytesStart::new("samlp:Status")))?;
+        let mut code = BytesStart::new("samlp:StatusCode");
+        code.push_attribute(("Value", self.status.as_str()));
+        match &self.sub_status {
+            Some(sub) => {
+                write(&mut w, Event::Start(code))?;
+                let mut inner = BytesStart::new("samlp:StatusCode");
+                inner.push_attribute(("Value", sub.as_str()));
+                write(&mut w, Event::Empty(inner))?;
+                write(&mut w, Event::End(BytesEnd::new("samlp:StatusCode")))?;
+            }
+            None => write(&mut w, Event::Empty(code))?,
+        }
+        write(&mut w, Event::End(BytesEnd::new("samlp:Status")))?;
+        write(&mut w, Event::End(BytesEnd::new("samlp:LogoutResponse")))?;
+        finish(w)
+    }
+
+    /// The response XML with an enveloped RSA-SHA256 signature after the Issuer (HTTP-POST
+    /// binding; base64 it with [`post_binding_value`]).
+    pub fn to_signed_xml(&self, signer: &RedirectSigner) -> Result<String, MessageError> {
+        sign_enveloped(
+            &self.to_xml()?,
+            &self.id,
+            SignaturePlacement::AfterIssuer,
+            signer,
+        )
+    }
+}
+
+/// The value of the `SAMLRequest` / `SAMLResponse` form field of the HTTP-POST binding: the
+/// message XML, base64 (no DEFLATE).
+pub fn post_binding_value(xml: &str) -> String {
+    STANDARD.encode(xml.as_bytes())
+}
+
+/// The SP's RSA signing key: redirect-binding query signatures and enveloped XML signatures
+/// (RSA-SHA256), with an optional certificate that enveloped signatures carry in `ds:KeyInfo`.
 #[derive(Clone)]
 pub struct RedirectSigner {
     key: Arc<RsaKeyPair>,
+    certificate: Option<Arc<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for RedirectSigner {
@@ -199,7 +302,22 @@ impl RedirectSigner {
     /// Reads an RSA private key from PKCS#8 DER.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, MessageError> {
         let key = RsaKeyPair::from_pkcs8(der).map_err(|e| MessageError::Key(e.to_string()))?;
-        Ok(RedirectSigner { key: Arc::new(key) })
+        Ok(RedirectSigner {
+            key: Arc::new(key),
+            certificate: None,
+        })
+    }
+
+    /// The same key with its X.509 certificate (DER), put into `ds:KeyInfo/ds:X509Data` of
+    /// enveloped signatures (informational for the peer; never used by our verifier).
+    pub fn with_certificate(mut self, der: Vec<u8>) -> Self {
+        self.certificate = Some(Arc::new(der));
+        self
+    }
+
+    /// The certificate given with [`RedirectSigner::with_certificate`].
+    pub fn certificate_der(&self) -> Option<&[u8]> {
+        self.certificate.as_deref().map(Vec::as_slice)
     }
 
     /// Reads an RSA private key from a PEM `PRIVATE KEY` (PKCS#8) block.
@@ -225,7 +343,8 @@ impl RedirectSigner {
         Self::from_pkcs8_der(&der)
     }
 
-    fn sign(&self, data: &[u8]) -> Result<Vec<u8>, MessageError> {
+    /// RSA-SHA256 (PKCS#1 v1.5) signature of `data`.
+    pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>, MessageError> {
         let mut sig = vec![0u8; self.key.public_modulus_len()];
         self.key
             .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), data, &mut sig)
