@@ -487,3 +487,40 @@ def test_linked_identities(env, cognito):
     assert id_claims(env, env.sign_in(name_id="ivan-at-idp"))["cognito:username"] == "Corp_ivan-at-idp"
     with pytest.raises(cognito.exceptions.UserNotFoundException):
         cognito.admin_disable_provider_for_user(UserPoolId=p, User={"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "never-seen"})
+
+
+def test_sp_metadata(env, cognito, server, tmp_path):
+    from lxml import etree
+
+    r = requests.get(f"{env.base}/saml2/metadata", params={"identity_provider": "Corp"}, timeout=30)
+    assert r.status_code == 200 and "samlmetadata+xml" in r.headers["Content-Type"]
+    xml = r.content
+    md = "urn:oasis:names:tc:SAML:2.0:metadata"
+    ds = "http://www.w3.org/2000/09/xmldsig#"
+    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    assert root.get("entityID") == f"urn:amazon:cognito:sp:{env.pool_id}"
+    sp = root.find(f"{{{md}}}SPSSODescriptor")
+    acs = sp.find(f"{{{md}}}AssertionConsumerService")
+    assert acs.get("Location") == env.acs and acs.get("Binding").endswith("HTTP-POST")
+    assert sp.find(f"{{{md}}}SingleLogoutService").get("Location") == f"{env.base}/saml2/logout"
+    assert sp.findtext(f"{{{md}}}NameIDFormat").endswith("persistent")
+    certs = {kd.get("use"): kd.findtext(f".//{{{ds}}}X509Certificate").strip() for kd in sp.findall(f"{{{md}}}KeyDescriptor")}
+    details = cognito.describe_identity_provider(UserPoolId=env.pool_id, ProviderName="Corp")["IdentityProvider"]["ProviderDetails"]
+    assert certs["encryption"] == details["ActiveEncryptionCertificate"]
+    signing = cognito.get_signing_certificate(UserPoolId=env.pool_id)["Certificate"]
+    assert certs["signing"] == signing
+    requested = {ra.get("Name") for ra in sp.iter(f"{{{md}}}RequestedAttribute")}
+    assert requested == {EMAIL, "givenName", "department"}
+    # An implementation we did not write verifies the signature with the pool's certificate.
+    pem = tmp_path / "sp.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\n" + "\n".join(signing[i:i + 64] for i in range(0, len(signing), 64)) + "\n-----END CERTIFICATE-----\n")
+    doc = tmp_path / "md.xml"
+    doc.write_bytes(xml)
+    v = subprocess.run(["xmlsec1", "--verify", "--pubkey-cert-pem", str(pem), "--id-attr:ID", f"{md}:EntityDescriptor", str(doc)], capture_output=True, text=True)
+    assert v.returncode == 0, v.stderr
+    doc.write_bytes(xml.replace(b"saml2/idpresponse", b"saml2/evil"))
+    v = subprocess.run(["xmlsec1", "--verify", "--pubkey-cert-pem", str(pem), "--id-attr:ID", f"{md}:EntityDescriptor", str(doc)], capture_output=True, text=True)
+    assert v.returncode != 0, "a tampered document must not verify"
+    out = cli(server, "sp-metadata", "--pool", env.pool_id, "--provider", "Corp", "--public-url", server.url)
+    assert f'entityID="urn:amazon:cognito:sp:{env.pool_id}"' in out and env.acs in out
+    assert requests.get(f"{env.base}/saml2/metadata", params={"identity_provider": "Nope"}, timeout=30).status_code == 404

@@ -50,6 +50,7 @@ fn domain_routes() -> Router<AppState> {
             get(oauth2::userinfo).post(oauth2::userinfo),
         )
         .route("/oauth2/revoke", post(oauth2::revoke))
+        .route("/saml2/metadata", get(saml_endpoints::metadata))
         .route(
             "/saml2/idpresponse",
             post(saml_endpoints::acs).layer(DefaultBodyLimit::max(saml_endpoints::MAX_ACS_BODY)),

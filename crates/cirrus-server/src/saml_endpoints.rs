@@ -85,3 +85,58 @@ pub async fn acs(State(state): State<AppState>, domain: HostedDomain, body: Byte
         }
     }
 }
+
+/// `/saml2/metadata`'s query.
+#[derive(Debug, Deserialize)]
+pub struct MetadataQuery {
+    identity_provider: Option<String>,
+}
+
+/// `GET /saml2/metadata`: the SP metadata of the domain's pool, signed; with
+/// `?identity_provider=NAME` also that provider's encryption certificate and requested
+/// attributes.
+pub async fn metadata(
+    State(state): State<AppState>,
+    domain: HostedDomain,
+    axum::extract::Query(q): axum::extract::Query<MetadataQuery>,
+) -> Response {
+    use axum::response::IntoResponse;
+    match state
+        .cirrus
+        .sp_metadata(
+            &domain.pool.id,
+            q.identity_provider.as_deref(),
+            &domain.base,
+        )
+        .await
+    {
+        Ok(xml) => {
+            let mut r = xml.into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/samlmetadata+xml"),
+            );
+            let name = format!(
+                "attachment; filename=\"{}-sp-metadata.xml\"",
+                domain.pool.id
+            );
+            if let Ok(v) = HeaderValue::from_str(&name) {
+                r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            r
+        }
+        Err(cirrus_core::Error::ResourceNotFound(m))
+        | Err(cirrus_core::Error::InvalidParameter(m)) => {
+            error_page(StatusCode::NOT_FOUND, &m, None, None)
+        }
+        Err(e) => {
+            tracing::error!(%e, "SP metadata");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong.",
+                None,
+                None,
+            )
+        }
+    }
+}

@@ -23,6 +23,70 @@ pub struct EventsArgs {
     store: StoreArgs,
 }
 
+/// `cirrus sp-metadata`: the signed SP metadata of a pool, for the IdP operator.
+#[derive(Debug, Args)]
+pub struct SpMetadataArgs {
+    /// The pool.
+    #[arg(long)]
+    pool: String,
+    /// Also this SAML provider's encryption certificate and requested attributes.
+    #[arg(long)]
+    provider: Option<String>,
+    /// The URL the server is reached at (as `cirrus serve --public-url`).
+    #[arg(
+        long,
+        env = "CIRRUS_PUBLIC_URL",
+        default_value = "http://127.0.0.1:9229"
+    )]
+    public_url: String,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Prints a pool's SP metadata.
+pub fn sp_metadata(args: SpMetadataArgs) -> ExitCode {
+    let result = runtime().and_then(|rt| {
+        rt.block_on(async {
+            let mut config = offline_config();
+            config.public_url = args.public_url.trim_end_matches('/').to_string();
+            let (cirrus, store) = build(&args.store, config, false).await?;
+            let domains = cirrus
+                .store
+                .pool_domains(&args.pool)
+                .await
+                .map_err(|e| e.to_string())?;
+            let scheme = if args.public_url.starts_with("https://") {
+                "https"
+            } else {
+                "http"
+            };
+            let base = domains
+                .iter()
+                .find(|d| d.is_custom())
+                .map(|d| format!("{scheme}://{}", d.domain))
+                .or_else(|| {
+                    domains
+                        .first()
+                        .map(|d| format!("{}/domain/{}", cirrus.config.public_url, d.domain))
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "pool {} has no domain; create one with CreateUserPoolDomain first",
+                        args.pool
+                    )
+                })?;
+            let xml = cirrus
+                .sp_metadata(&args.pool, args.provider.as_deref(), &base)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{xml}");
+            store.close().await;
+            Ok(())
+        })
+    });
+    finish(result, "sp-metadata")
+}
+
 /// `cirrus keys ...`.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {

@@ -20,6 +20,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Show the audit trail (sign-ins, refusals and why, key rotations).
     Events(admin::EventsArgs),
+    /// Print a pool's signed SAML SP metadata (entity ID, ACS, SLO, certificates).
+    SpMetadata(admin::SpMetadataArgs),
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(admin::KeysCommand),
@@ -40,6 +42,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Events(args) => admin::events(args),
         Command::Keys(command) => admin::keys(command),
+        Command::SpMetadata(args) => admin::sp_metadata(args),
         Command::Saml(SamlCommand::Check(args)) => {
             std::process::ExitCode::from(u8::try_from(saml_check::run(args)).unwrap_or(2))
         }

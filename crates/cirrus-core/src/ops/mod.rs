@@ -12,6 +12,7 @@ pub mod maintenance;
 pub mod oauth;
 pub mod resource_servers;
 pub mod sessions;
+pub mod sp_metadata;
 pub mod user_pools;
 pub mod users;
 
