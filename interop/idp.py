@@ -108,6 +108,43 @@ class SamlTestIdP:
             "signed": signed,
         }
 
+    def read_logout_request(self, location: str, sp_certificate_b64: str) -> dict:
+        """Parses and checks the signed LogoutRequest in a redirect to this IdP's SLO URL."""
+        assert location.startswith(self.slo_url + "?"), location
+        raw_query = location.split("?", 1)[1]
+        params = dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True))
+        xml = zlib.decompress(base64.b64decode(params["SAMLRequest"]), -15)
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+        assert root.tag == f"{{{SAMLP}}}LogoutRequest", root.tag
+        assert params["SigAlg"] == RSA_SHA256, "logout requests are always signed"
+        cert = x509.load_der_x509_certificate(base64.b64decode(sp_certificate_b64))
+        cert.public_key().verify(
+            base64.b64decode(params["Signature"]), raw_query.split("&Signature=", 1)[0].encode(), padding.PKCS1v15(), hashes.SHA256()
+        )
+        return {
+            "id": root.get("ID"),
+            "destination": root.get("Destination"),
+            "issuer": root.findtext(f"{{{SAML}}}Issuer"),
+            "name_id": root.findtext(f"{{{SAML}}}NameID"),
+            "session_index": root.findtext(f"{{{SAMLP}}}SessionIndex"),
+            "relay_state": params.get("RelayState"),
+        }
+
+    def logout_response(self, *, destination: str, in_response_to: str, sign: bool = True) -> str:
+        """A base64 LogoutResponse (HTTP-POST binding), signed with signxml unless told not to."""
+        now = dt.datetime.now(dt.timezone.utc)
+        rid = "_lr" + secrets.token_hex(16)
+        xml = (
+            f'<samlp:LogoutResponse xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}" ID="{rid}" Version="2.0" '
+            f'IssueInstant="{_instant(now)}" Destination="{_esc(destination)}" InResponseTo="{in_response_to}">'
+            f"<saml:Issuer>{_esc(self.entity_id)}</saml:Issuer>"
+            f'<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
+            f"</samlp:LogoutResponse>"
+        )
+        if sign:
+            xml = self._sign(xml, rid)
+        return base64.b64encode(xml.encode()).decode()
+
     def response(
         self,
         *,

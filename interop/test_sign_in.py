@@ -524,3 +524,39 @@ def test_sp_metadata(env, cognito, server, tmp_path):
     out = cli(server, "sp-metadata", "--pool", env.pool_id, "--provider", "Corp", "--public-url", server.url)
     assert f'entityID="urn:amazon:cognito:sp:{env.pool_id}"' in out and env.acs in out
     assert requests.get(f"{env.base}/saml2/metadata", params={"identity_provider": "Nope"}, timeout=30).status_code == 404
+
+
+def test_single_logout(env, cognito, server):
+    cognito.update_identity_provider(
+        UserPoolId=env.pool_id, ProviderName="Corp",
+        ProviderDetails={"MetadataFile": env.idp.metadata(), "IDPSignout": "true", "RequestSigningAlgorithm": "rsa-sha256"},
+    )
+    assert "code=" in env.sign_in(name_id="lara").headers["Location"]
+    bye = "https://app.example.test/bye"
+    r = env.http.get(f"{env.base}/logout", params={"client_id": env.client_id, "logout_uri": bye}, allow_redirects=False, timeout=30)
+    assert r.status_code == 302
+    assert "cirrus_session=;" in r.headers["Set-Cookie"] and "Max-Age=0" in r.headers["Set-Cookie"]
+    req = env.idp.read_logout_request(r.headers["Location"], env.sp_cert)
+    assert req["name_id"] == "lara" and req["issuer"] == f"urn:amazon:cognito:sp:{env.pool_id}"
+    assert req["destination"] == env.idp.slo_url and req["session_index"]
+    slo = f"{env.base}/saml2/logout"
+    done = env.http.post(slo, data={"SAMLResponse": env.idp.logout_response(destination=slo, in_response_to=req["id"]), "RelayState": req["relay_state"]}, allow_redirects=False, timeout=30)
+    assert done.status_code == 302 and done.headers["Location"] == bye
+    kinds = [json.loads(line)["kind"] for line in cli(server, "events", "--pool", env.pool_id, "--json").splitlines()]
+    assert kinds[0] == "sign_out.completed"
+    # The hosted session is gone: the next authorize goes to the IdP again.
+    assert env.authorize(identity_provider="Corp").headers["Location"].startswith(env.idp.sso_url)
+    # A pending sign-out is used once; an unsigned LogoutResponse is audited as failed.
+    again = env.http.post(slo, data={"SAMLResponse": env.idp.logout_response(destination=slo, in_response_to=req["id"]), "RelayState": req["relay_state"]}, allow_redirects=False, timeout=30)
+    assert again.status_code == 400
+    env.sign_in(name_id="lara")
+    r = env.http.get(f"{env.base}/logout", params={"client_id": env.client_id, "logout_uri": bye}, allow_redirects=False, timeout=30)
+    req = env.idp.read_logout_request(r.headers["Location"], env.sp_cert)
+    unsigned = env.idp.logout_response(destination=slo, in_response_to=req["id"], sign=False)
+    done = env.http.post(slo, data={"SAMLResponse": unsigned, "RelayState": req["relay_state"]}, allow_redirects=False, timeout=30)
+    assert done.status_code == 302
+    events = [json.loads(line) for line in cli(server, "events", "--pool", env.pool_id, "--json").splitlines()]
+    assert events[0]["kind"] == "sign_out.failed"
+    # logout_uri must be registered.
+    r = env.http.get(f"{env.base}/logout", params={"client_id": env.client_id, "logout_uri": "https://evil.example/"}, allow_redirects=False, timeout=30)
+    assert r.status_code == 400

@@ -7,7 +7,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use cirrus_core::model::user_pool::UserPool;
-use cirrus_core::ops::oauth::{AuthorizeParams, AuthorizeStep, SignInPage, append_params};
+use cirrus_core::ops::oauth::{
+    AuthorizeParams, AuthorizeStep, LogoutStep, SignInPage, append_params,
+};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -408,12 +410,16 @@ pub async fn logout(
             None,
         );
     };
-    if let Some(session) = domain.session(&headers)
-        && let Err(e) = state.cirrus.end_hosted_session(&session).await
+    let session = domain.session(&headers);
+    let next = match state
+        .cirrus
+        .logout(&domain.pool, session.as_deref(), &target)
+        .await
     {
-        return internal(e);
-    }
-    let mut response = found(&target);
+        Ok(LogoutStep::Redirect(url)) => url,
+        Err(e) => return internal(e),
+    };
+    let mut response = found(&next);
     if let Ok(v) = HeaderValue::from_str(&domain.session_cookie("", 0)) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -52,6 +52,10 @@ fn domain_routes() -> Router<AppState> {
         .route("/oauth2/revoke", post(oauth2::revoke))
         .route("/saml2/metadata", get(saml_endpoints::metadata))
         .route(
+            "/saml2/logout",
+            post(saml_endpoints::slo).layer(DefaultBodyLimit::max(saml_endpoints::MAX_ACS_BODY)),
+        )
+        .route(
             "/saml2/idpresponse",
             post(saml_endpoints::acs).layer(DefaultBodyLimit::max(saml_endpoints::MAX_ACS_BODY)),
         )

@@ -140,3 +140,58 @@ pub async fn metadata(
         }
     }
 }
+
+/// `POST /saml2/logout`: the IdP's LogoutResponse to a sign-out Cirrus started.
+pub async fn slo(State(state): State<AppState>, domain: HostedDomain, body: Bytes) -> Response {
+    #[derive(Deserialize)]
+    struct SloForm {
+        #[serde(rename = "SAMLResponse")]
+        saml_response: Option<String>,
+        #[serde(rename = "RelayState")]
+        relay_state: Option<String>,
+    }
+    let Ok(form) = serde_urlencoded::from_bytes::<SloForm>(&body) else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "The identity provider's message is not a valid form post.",
+            None,
+            None,
+        );
+    };
+    let Some(response) = form.saml_response.filter(|s| !s.is_empty()) else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "The identity provider sent no SAMLResponse.",
+            None,
+            None,
+        );
+    };
+    let slo_url = format!("{}/saml2/logout", domain.base);
+    match state
+        .cirrus
+        .finish_logout(
+            &domain.pool,
+            &response,
+            form.relay_state.as_deref(),
+            &slo_url,
+        )
+        .await
+    {
+        Ok(Some(target)) => found(&target),
+        Ok(None) => error_page(
+            StatusCode::BAD_REQUEST,
+            "This sign-out is unknown or has expired. You are signed out of this application.",
+            None,
+            None,
+        ),
+        Err(e) => {
+            tracing::error!(%e, "SLO error");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong.",
+                None,
+                None,
+            )
+        }
+    }
+}

@@ -488,12 +488,4 @@ impl Cirrus {
         }
         Ok(Ok(()))
     }
-
-    /// Ends a hosted-UI session (the `/logout` endpoint's server side).
-    pub async fn end_hosted_session(&self, session: &str) -> Result<()> {
-        self.store
-            .delete_ephemeral("hosted", &sha256_b64(session))
-            .await?;
-        Ok(())
-    }
 }

@@ -4,9 +4,11 @@
 
 mod authorize;
 mod grants;
+mod logout;
 mod saml_sign_in;
 mod userinfo;
 
+pub use logout::LogoutStep;
 pub use userinfo::TokenRefusal;
 
 use std::time::Duration;
@@ -204,6 +206,13 @@ struct HostedSession {
     username: String,
     provider: String,
     auth_time: i64,
+    /// What single logout names: the NameID (and its format) and the IdP's SessionIndex.
+    #[serde(default)]
+    name_id: Option<String>,
+    #[serde(default)]
+    name_id_format: Option<String>,
+    #[serde(default)]
+    session_index: Option<String>,
 }
 
 /// What a refresh token repeats.

@@ -318,6 +318,9 @@ impl Cirrus {
             username: user.username.clone(),
             provider: provider_name.clone(),
             auth_time,
+            name_id: Some(assertion.name_id.value.clone()),
+            name_id_format: assertion.name_id.format.clone(),
+            session_index: assertion.session_index.clone(),
         };
         self.store
             .put_ephemeral(
