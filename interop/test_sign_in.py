@@ -199,6 +199,13 @@ def test_hosted_session_skips_the_idp(env):
     assert env.sign_in().status_code == 302
     r = env.authorize(identity_provider="Corp")
     assert r.status_code == 302 and r.headers["Location"].startswith(CALLBACK + "?code=")
+    # prompt=none answers from the session...
+    r = env.authorize(identity_provider="Corp", prompt="none", state="pn")
+    assert "code=" in r.headers["Location"]
+    # ...and without one says login_required instead of showing anything.
+    fresh = requests.get(f"{env.base}/oauth2/authorize", params={"response_type": "code", "client_id": env.client_id, "redirect_uri": CALLBACK, "prompt": "none", "state": "pn"}, allow_redirects=False, timeout=30)
+    q, _ = query_of(fresh.headers["Location"])
+    assert q["error"] == "login_required" and q["state"] == "pn"
     # prompt=login forces a new round trip, with ForceAuthn.
     r = env.authorize(identity_provider="Corp", prompt="login")
     assert r.headers["Location"].startswith(env.idp.sso_url)

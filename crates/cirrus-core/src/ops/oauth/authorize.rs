@@ -208,6 +208,14 @@ impl Cirrus {
         {
             return Ok(AuthorizeStep::Redirect(done));
         }
+        // OIDC prompt=none: answer at once, signed in or not.
+        if params
+            .prompt
+            .as_deref()
+            .is_some_and(|p| p.split(' ').any(|x| x == "none"))
+        {
+            return refuse(&request, "login_required", "The user is not signed in and prompt=none forbids asking.");
+        }
 
         match chosen {
             Some(name) if name != "COGNITO" => {
