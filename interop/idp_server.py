@@ -9,6 +9,8 @@
         The IdP's SAML metadata; its SingleSignOnService points at this server.
     GET /cb
         An application's redirect URI: shows "Signed in" and the code (or the error) it received.
+    GET /bye
+        The application's sign-out URL: shows "Signed out".
 
 Every request the IdP and the application saw is recorded (`authn_requests`, `callbacks`) so a test
 can assert on them. The server runs in a daemon thread; use it as a context manager.
@@ -133,6 +135,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, text, ctype = *owner.sso_page(query), "text/html; charset=utf-8"
         elif path == "/cb":
             status, text, ctype = *owner.callback_page(query), "text/html; charset=utf-8"
+        elif path == "/bye":
+            status, text, ctype = 200, _page("App", "<h1>Signed out</h1>"), "text/html; charset=utf-8"
         elif path == "/metadata":
             status, text, ctype = 200, owner.metadata(), "application/samlmetadata+xml"
         else:

@@ -109,6 +109,12 @@ def test_hosted_sign_in_in_chromium(browser_env, chromium, javascript, capsys):
             "name": name, "route": route, "authorizeUrl": url, "idpUrl": b.idp.idp.sso_url,
             "callbackUrl": b.idp.callback_url, "email": "x@corp.example",
         })
+    # After signing in: the hosted session sends the browser straight back with a code; /logout
+    # ends it (the cookie is cleared in the browser) and the sign-in page shows again.
+    again, checks["again"] = b.authorize_url()
+    after, _ = b.authorize_url()
+    logout = f"{b.env.base}/logout?" + urllib.parse.urlencode({"client_id": b.client_id, "logout_uri": b.idp.url + "/bye"})
+    scenarios[0]["then"] = [again, logout, after]
     out = run_node("browser.mjs", {"chromium": chromium, "workDir": str(work), "javaScriptEnabled": javascript, "scenarios": scenarios}, timeout=100)
     assert out["_exit"] == 0, out["_stderr"]
     results = {r["name"]: r for r in out["results"]}
@@ -145,6 +151,12 @@ def test_hosted_sign_in_in_chromium(browser_env, chromium, javascript, capsys):
         claims = b.redeem(cb["code"], checks[name])
         assert claims["cognito:username"] == "Corp_alice-0001" and claims["email"] == "alice@corp.example"
 
+    then = results[f"provider-{'js' if javascript else 'nojs'}"]["then"]
+    assert then[0]["url"].startswith(b.idp.callback_url + "?") and then[0]["code"], then[0]
+    assert b.redeem(then[0]["code"], checks["again"])["cognito:username"] == "Corp_alice-0001"
+    assert then[1]["url"] == b.idp.url + "/bye" and then[1]["h1"] == "Signed out", then[1]
+    assert then[2]["url"] == after and then[2]["status"] == 200 and then[2]["h1"] == "Sign in", then[2]
+
     # Keyboard: Tab goes email field → Continue → the provider link; Enter follows it.
     order = results[f"keyboard-{'js' if javascript else 'nojs'}"]["tabOrder"]
     kinds = [(f or {}).get("tag") for f in order]
@@ -159,4 +171,4 @@ def test_hosted_sign_in_in_chromium(browser_env, chromium, javascript, capsys):
     assert len(b.idp.authn_requests) == 3
     for req in b.idp.authn_requests:
         assert req["signed"] and req["issuer"] == f"urn:amazon:cognito:sp:{b.env.pool_id}" and req["acs"] == b.env.acs
-    assert [c.get("code") is not None for c in b.idp.callbacks] == [True, True, True]
+    assert [c.get("code") is not None for c in b.idp.callbacks] == [True] * 4

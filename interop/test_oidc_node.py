@@ -196,7 +196,7 @@ def test_openid_client_public_client_with_pkce(env):
     urls = [r["url"] for r in result["requests"]]
     assert urls[0] == f"{env.issuer}/.well-known/openid-configuration"
     assert meta["jwks_uri"] in urls and urls.index(f"{env.base}/oauth2/token") < urls.index(meta["jwks_uri"])
-    assert meta["userinfo_endpoint"] in urls and urls.count(f"{env.base}/oauth2/token") == 2
+    assert meta["userinfo_endpoint"] in urls and urls.count(f"{env.base}/oauth2/token") == 3
 
     # openid-client validated the ID token (iss, aud, exp, nonce, signature); we look at what it saw.
     c = result["claims"]
@@ -218,6 +218,12 @@ def test_openid_client_public_client_with_pkce(env):
     assert r["claims"]["origin_jti"] == c["origin_jti"] and r["claims"]["auth_time"] == c["auth_time"]
     assert not r["has_refresh_token"]
     assert r["access_token"] != result["access_token"]
+    # Revoked through openid-client (revocation_endpoint from discovery): refreshing fails.
+    assert meta["revocation_endpoint"] == f"{env.base}/oauth2/revoke"
+    assert any(x["url"] == meta["revocation_endpoint"] and x["method"] == "POST" for x in result["requests"])
+    gone = r["afterRevocation"]
+    assert not gone["ok"] and gone["error"] == "ResponseBodyError" and gone["code"] == "OAUTH_RESPONSE_BODY_ERROR", gone
+    assert gone["cause"]["error"] == "invalid_grant", gone
 
 
 def test_openid_client_confidential_client(env):
@@ -271,6 +277,8 @@ def test_aws_jwt_verify_accepts_our_tokens_and_refuses_wrong_ones(env, server, c
         {"name": "access", "token": mine["access_token"], "tokenUse": "access", "clientId": env.client_id},
         {"name": "refreshed id", "token": refreshed["id_token"], "tokenUse": "id", "clientId": env.client_id},
         {"name": "refreshed access", "token": refreshed["access_token"], "tokenUse": "access", "clientId": env.client_id},
+        {"name": "id, in the IdP's group", "token": mine["id_token"], "tokenUse": "id", "clientId": env.client_id, "groups": [f"{env.pool_id}_Corp"]},
+        {"name": "access, in the IdP's group", "token": mine["access_token"], "tokenUse": "access", "clientId": env.client_id, "groups": ["admins", f"{env.pool_id}_Corp"]},
         {"name": "id, any of two clients", "token": mine["id_token"], "tokenUse": "id", "clientId": ["other-client", env.client_id]},
         {"name": "other pool with its own issuer and JWKS", "token": theirs["id_token"], "tokenUse": "id", "clientId": other.client_id,
          "issuer": other.issuer, "jwksUri": f"{other.issuer}/.well-known/jwks.json"},
@@ -289,6 +297,7 @@ def test_aws_jwt_verify_accepts_our_tokens_and_refuses_wrong_ones(env, server, c
         {"name": "garbled signature", "token": garble_signature(mine["access_token"]), "tokenUse": "access", "clientId": env.client_id},
         {"name": "id relabelled as access", "token": tamper_payload(mine["id_token"], token_use="access", client_id=env.client_id),
          "tokenUse": "access", "clientId": env.client_id},
+        {"name": "not in the group", "token": mine["access_token"], "tokenUse": "access", "clientId": env.client_id, "groups": ["admins"]},
         {"name": "garbage", "token": "not-a.jwt.at-all", "tokenUse": "id", "clientId": env.client_id},
         {"name": "truncated", "token": mine["id_token"][: len(mine["id_token"]) // 2], "tokenUse": "id", "clientId": env.client_id},
     ]
@@ -297,7 +306,8 @@ def test_aws_jwt_verify_accepts_our_tokens_and_refuses_wrong_ones(env, server, c
     assert out["aliasOfJwtVerifier"] is True
     results = {r["name"]: r for r in out["results"]}
 
-    for name in ("id", "access", "refreshed id", "refreshed access", "id, any of two clients", "other pool with its own issuer and JWKS"):
+    for name in ("id", "access", "refreshed id", "refreshed access", "id, in the IdP's group", "access, in the IdP's group",
+                 "id, any of two clients", "other pool with its own issuer and JWKS"):
         assert results[name]["ok"], f"{name}: {results[name]}"
     assert results["id"]["payload"]["cognito:username"] == "Corp_alice-0001"
     assert results["access"]["payload"]["client_id"] == env.client_id
@@ -314,6 +324,7 @@ def test_aws_jwt_verify_accepts_our_tokens_and_refuses_wrong_ones(env, server, c
         "expired access": {"JwtExpiredError"},
         "garbled signature": {"JwtInvalidSignatureError"},
         "id relabelled as access": {"JwtInvalidSignatureError"},
+        "not in the group": {"CognitoJwtInvalidGroupError"},
         "garbage": {"JwtParseError"},
         "truncated": {"JwtParseError"},
     }

@@ -3,7 +3,8 @@
 //
 //   node browser.mjs '{"chromium": "/usr/bin/chromium", "workDir": "/tmp/...", "javaScriptEnabled": true,
 //                      "scenarios": [{"name": ..., "route": "provider"|"email"|"keyboard",
-//                                     "authorizeUrl": ..., "idpUrl": ..., "callbackUrl": ..., "email": ...}]}'
+//                                     "authorizeUrl": ..., "idpUrl": ..., "callbackUrl": ..., "email": ...,
+//                                     "then": [url, ...]}]}'
 //
 // Each scenario runs in its own browser with a fresh --user-data-dir (so no session cookie carries
 // over). Prints one JSON line: {"results": [...]}, one result per scenario with what the pages
@@ -136,6 +137,17 @@ async function runScenario(scenario) {
       throw new Error(`unknown route ${scenario.route}`);
     }
     await atIdP(page, scenario, result);
+    // Further visits in the same browser (the hosted session cookie, sign-out): where each ends.
+    result.then = [];
+    for (const url of scenario.then ?? []) {
+      const r = await page.goto(url, { timeout: TIMEOUT });
+      result.then.push({
+        url: page.url(),
+        status: r?.status(),
+        h1: (await page.locator('h1').first().textContent())?.trim(),
+        code: (await page.locator('#code').count()) ? (await page.locator('#code').textContent()).trim() : null,
+      });
+    }
     result.ok = true;
   } catch (e) {
     result.error = String(e?.stack ?? e);

@@ -6,7 +6,8 @@
 //   stdout  {"authorizationUrl": "..."}   discovery done; the caller follows this URL
 //   stdin   {"callbackUrl": "..."}        where the authorization server sent the browser back
 //   stdout  {"ok": true, ...}             code exchanged (PKCE, state, nonce, ID token signature via
-//                                         JWKS checked by openid-client), userinfo and a refresh grant
+//                                         JWKS checked by openid-client), userinfo, a refresh grant,
+//                                         then revocation and a refresh grant that must fail
 // On any error: {"ok": false, "error": ..., "code": ..., "message": ...} and exit status 1.
 import * as client from 'openid-client';
 import { createInterface } from 'node:readline';
@@ -86,6 +87,15 @@ async function main() {
       access_token: r.access_token,
       id_token: r.id_token,
     };
+    // Revocation (RFC 7009) through openid-client ends the refresh token's session...
+    await client.tokenRevocation(config, tokens.refresh_token, { token_type_hint: 'refresh_token' });
+    // ...so a second refresh grant must fail.
+    try {
+      await client.refreshTokenGrant(config, tokens.refresh_token);
+      refreshed.afterRevocation = { ok: true };
+    } catch (e) {
+      refreshed.afterRevocation = describe(e);
+    }
   }
 
   say({
