@@ -107,7 +107,7 @@ def test_hosted_sign_in_in_chromium(browser_env, chromium, javascript, capsys):
         checks[name] = c
         scenarios.append({
             "name": name, "route": route, "authorizeUrl": url, "idpUrl": b.idp.idp.sso_url,
-            "callbackUrl": b.idp.callback_url, "email": "x@corp.example",
+            "callbackUrl": b.idp.callback_url, "email": "x@corp.example", "unknownEmail": "x@unknown.example",
         })
     # After signing in: the hosted session sends the browser straight back with a code; /logout
     # ends it (the cookie is cleared in the browser) and the sign-in page shows again.
@@ -163,9 +163,16 @@ def test_hosted_sign_in_in_chromium(browser_env, chromium, javascript, capsys):
     assert kinds[-1] == "a" and "input" in kinds and "button" in kinds, order
     assert kinds.index("input") < kinds.index("button") < len(kinds) - 1, order
 
-    # The email route went through /login with the typed address.
-    email = results[f"email-{'js' if javascript else 'nojs'}"]["visited"]
-    assert any("/login?" in v["url"] and "email=x%40corp.example" in v["url"] for v in email), email
+    # The email route: the browser refuses a non-address by itself; a domain no IdP claims brings
+    # the page back with an alert and the address kept; then /login routes x@corp.example to Corp,
+    # and the state of the original request survives the detour (checked at the callback above).
+    e = results[f"email-{'js' if javascript else 'nojs'}"]
+    assert e["invalidEmail"] == {"stayed": True, "valid": False}, e["invalidEmail"]
+    unknown = e["unknownEmail"]
+    assert unknown["status"] == 400 and "/login?" in unknown["url"], unknown
+    assert unknown["value"] == "x@unknown.example"
+    assert any("No sign-in option matches that email domain" in a for a in unknown["alert"]), unknown
+    assert any("/login?" in v["url"] and "email=x%40corp.example" in v["url"] for v in e["visited"]), e["visited"]
 
     assert not b.idp.errors, b.idp.errors
     assert len(b.idp.authn_requests) == 3

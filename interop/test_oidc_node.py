@@ -279,6 +279,7 @@ def test_aws_jwt_verify_accepts_our_tokens_and_refuses_wrong_ones(env, server, c
         {"name": "refreshed access", "token": refreshed["access_token"], "tokenUse": "access", "clientId": env.client_id},
         {"name": "id, in the IdP's group", "token": mine["id_token"], "tokenUse": "id", "clientId": env.client_id, "groups": [f"{env.pool_id}_Corp"]},
         {"name": "access, in the IdP's group", "token": mine["access_token"], "tokenUse": "access", "clientId": env.client_id, "groups": ["admins", f"{env.pool_id}_Corp"]},
+        {"name": "access with scope", "token": mine["access_token"], "tokenUse": "access", "clientId": env.client_id, "scope": ["email"]},
         {"name": "id, any of two clients", "token": mine["id_token"], "tokenUse": "id", "clientId": ["other-client", env.client_id]},
         {"name": "other pool with its own issuer and JWKS", "token": theirs["id_token"], "tokenUse": "id", "clientId": other.client_id,
          "issuer": other.issuer, "jwksUri": f"{other.issuer}/.well-known/jwks.json"},
@@ -297,6 +298,8 @@ def test_aws_jwt_verify_accepts_our_tokens_and_refuses_wrong_ones(env, server, c
         {"name": "garbled signature", "token": garble_signature(mine["access_token"]), "tokenUse": "access", "clientId": env.client_id},
         {"name": "id relabelled as access", "token": tamper_payload(mine["id_token"], token_use="access", client_id=env.client_id),
          "tokenUse": "access", "clientId": env.client_id},
+        {"name": "access without the scope", "token": mine["access_token"], "tokenUse": "access", "clientId": env.client_id,
+         "scope": ["aws.cognito.signin.user.admin"]},
         {"name": "not in the group", "token": mine["access_token"], "tokenUse": "access", "clientId": env.client_id, "groups": ["admins"]},
         {"name": "garbage", "token": "not-a.jwt.at-all", "tokenUse": "id", "clientId": env.client_id},
         {"name": "truncated", "token": mine["id_token"][: len(mine["id_token"]) // 2], "tokenUse": "id", "clientId": env.client_id},
@@ -307,7 +310,7 @@ def test_aws_jwt_verify_accepts_our_tokens_and_refuses_wrong_ones(env, server, c
     results = {r["name"]: r for r in out["results"]}
 
     for name in ("id", "access", "refreshed id", "refreshed access", "id, in the IdP's group", "access, in the IdP's group",
-                 "id, any of two clients", "other pool with its own issuer and JWKS"):
+                 "access with scope", "id, any of two clients", "other pool with its own issuer and JWKS"):
         assert results[name]["ok"], f"{name}: {results[name]}"
     assert results["id"]["payload"]["cognito:username"] == "Corp_alice-0001"
     assert results["access"]["payload"]["client_id"] == env.client_id
@@ -325,6 +328,7 @@ def test_aws_jwt_verify_accepts_our_tokens_and_refuses_wrong_ones(env, server, c
         "garbled signature": {"JwtInvalidSignatureError"},
         "id relabelled as access": {"JwtInvalidSignatureError"},
         "not in the group": {"CognitoJwtInvalidGroupError"},
+        "access without the scope": {"JwtInvalidScopeError"},
         "garbage": {"JwtParseError"},
         "truncated": {"JwtParseError"},
     }

@@ -128,6 +128,26 @@ async function runScenario(scenario) {
     if (scenario.route === 'provider') {
       await page.getByRole('link', { name: scenario.providerLabel ?? 'Continue with Corp' }).click();
     } else if (scenario.route === 'email') {
+      const email = page.getByLabel('Work email');
+      const submit = page.getByRole('button', { name: 'Continue', exact: true });
+      // Not an address: the browser's own form validation keeps us on the page (no script needed).
+      const before = page.url();
+      await email.fill('not an address');
+      await submit.click();
+      await page.waitForTimeout(300);
+      result.invalidEmail = { stayed: page.url() === before, valid: await email.evaluate((e) => e.validity.valid) };
+      // A domain no IdP claims: the page comes back with the reason and the address kept.
+      if (scenario.unknownEmail) {
+        await email.fill(scenario.unknownEmail);
+        const [resp] = await Promise.all([page.waitForResponse((r) => r.request().isNavigationRequest()), submit.click()]);
+        await page.waitForLoadState();
+        result.unknownEmail = {
+          status: resp.status(),
+          url: page.url(),
+          alert: (await page.getByRole('alert').allTextContents()).map((t) => t.trim()),
+          value: await page.getByLabel('Work email').inputValue(),
+        };
+      }
       await page.getByLabel('Work email').fill(scenario.email);
       await page.getByRole('button', { name: 'Continue', exact: true }).click();
     } else if (scenario.route === 'keyboard') {

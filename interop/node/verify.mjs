@@ -37,6 +37,7 @@ function verifierFor(check) {
       jwksUri: check.jwksUri ?? opts.jwksUri,
       // ID tokens carry the client id in `aud`; access tokens have no `aud` (it is in `client_id`).
       audience: tokenUse === 'id' ? clientId : null,
+      scope: check.scope,
       customJwtCheck: ({ payload }) => validateCognitoJwtFields(payload, { tokenUse, clientId, groups: check.groups }),
     },
     // A cache per check, so that one check's unknown kid (and the library's back-off after it)
