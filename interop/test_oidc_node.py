@@ -146,10 +146,10 @@ def play_user_and_idp(env: Env, authorization_url: str, name_id: str = "alice-00
     return done.headers["Location"]
 
 
-def openid_client_flow(env: Env, client_id: str, secret: str | None, callback: str) -> tuple[dict, dict]:
+def openid_client_flow(env: Env, client_id: str, secret: str | None, callback: str, client_auth: str | None = None) -> tuple[dict, dict]:
     """Runs oidc.mjs through one sign-in; returns (what node saw first, its result)."""
     node = NodeSession("oidc.mjs", {
-        "issuer": env.issuer, "clientId": client_id, "clientSecret": secret, "redirectUri": callback,
+        "issuer": env.issuer, "clientId": client_id, "clientSecret": secret, "clientAuth": client_auth, "redirectUri": callback,
         "scope": "openid email profile", "extraParams": {"identity_provider": "Corp"},
     })
     try:
@@ -226,12 +226,22 @@ def test_openid_client_public_client_with_pkce(env):
     assert gone["cause"]["error"] == "invalid_grant", gone
 
 
-def test_openid_client_confidential_client(env):
+@pytest.mark.parametrize("client_auth", ["client_secret_basic", "client_secret_post"])
+def test_openid_client_confidential_client(env, client_auth):
     client_id, secret = local_client(env, LOCAL_CALLBACK, name="node-web", secret=True)
-    start, result = openid_client_flow(env, client_id, secret, LOCAL_CALLBACK)
+    assert client_auth in env.http.get(f"{env.issuer}/.well-known/openid-configuration", timeout=30).json()["token_endpoint_auth_methods_supported"]
+    start, result = openid_client_flow(env, client_id, secret, LOCAL_CALLBACK, client_auth)
     c = result["claims"]
     assert c["aud"] == client_id and c["nonce"] == start["nonce"] and c["iss"] == env.issuer
     assert result["refreshed"]["claims"]["sub"] == c["sub"]
+    assert result["refreshed"]["afterRevocation"]["cause"]["error"] == "invalid_grant"
+    token_calls = [r for r in result["requests"] if r["url"] == f"{env.base}/oauth2/token"]
+    assert len(token_calls) == 3
+    for call in token_calls:
+        if client_auth == "client_secret_basic":
+            assert call["basicAuth"] and "client_secret" not in call["bodyParams"], call
+        else:
+            assert not call["basicAuth"] and "client_secret" in call["bodyParams"], call
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // openid-client (v6) as the relying party of a Cirrus pool.
 //
-//   node oidc.mjs '{"issuer": ..., "clientId": ..., "clientSecret": null, "redirectUri": ..., "scope": "openid email profile"}'
+//   node oidc.mjs '{"issuer": ..., "clientId": ..., "clientSecret": null, "clientAuth": "client_secret_basic",
+//                   "redirectUri": ..., "scope": "openid email profile", "extraParams": {...}}'
 //
 // Talks JSON lines with its caller (the Python test, which plays the user and the SAML IdP):
 //   stdout  {"authorizationUrl": "..."}   discovery done; the caller follows this URL
@@ -32,12 +33,22 @@ function describe(e) {
 // Every request openid-client makes, to show which endpoints (discovery, token, JWKS, ...) it used.
 const requests = [];
 function logged(url, options) {
-  requests.push({ method: options?.method ?? 'GET', url: String(url) });
+  const body = options?.body instanceof URLSearchParams ? options.body : null;
+  requests.push({
+    method: options?.method ?? 'GET',
+    url: String(url),
+    basicAuth: /^Basic /.test(new Headers(options?.headers).get('authorization') ?? ''),
+    bodyParams: body ? [...body.keys()] : null,
+  });
   return fetch(url, options);
 }
 
 async function main() {
-  const auth = opts.clientSecret ? client.ClientSecretBasic(opts.clientSecret) : client.None();
+  const auth = !opts.clientSecret
+    ? client.None()
+    : opts.clientAuth === 'client_secret_post'
+      ? client.ClientSecretPost(opts.clientSecret)
+      : client.ClientSecretBasic(opts.clientSecret);
   // The test server is plain http on loopback: allow it, and check ID token signatures against
   // the JWKS even though they come straight from the token endpoint.
   const config = await client.discovery(new URL(opts.issuer), opts.clientId, undefined, auth, {
