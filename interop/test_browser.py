@@ -8,7 +8,10 @@ Routes, each with JavaScript on and off:
   → IdP page → click its button → ACS → the app's /cb with a code;
 - email: type x@corp.example in the email field and submit → /login routes by IdP identifier →
   the IdP → back signed in;
-- keyboard: Tab to the provider link and press Enter, Tab to the IdP's button and press Enter.
+- keyboard: Tab to the provider link and press Enter, Tab to the IdP's button and press Enter;
+- rp: openid-client (in the same node process) is the application: it makes the authorization
+  URL from discovery, the browser signs in through the page and the IdP, and openid-client redeems
+  the callback (PKCE, state, nonce, ID-token signature).
 The code that reaches the app is exchanged (PKCE) and its ID token verified, and the sign-in page
 is checked for basic accessibility facts and saved as a screenshot.
 """
@@ -43,7 +46,7 @@ def chromium_path() -> str | None:
 
 @pytest.fixture
 def chromium():
-    reason = node_skip_reason("playwright-core")
+    reason = node_skip_reason("playwright-core", "openid-client")
     if reason:
         pytest.skip(reason)
     path = chromium_path()
@@ -115,11 +118,25 @@ def test_hosted_sign_in_in_chromium(browser_env, chromium, javascript, capsys):
     after, _ = b.authorize_url()
     logout = f"{b.env.base}/logout?" + urllib.parse.urlencode({"client_id": b.client_id, "logout_uri": b.idp.url + "/bye"})
     scenarios[0]["then"] = [again, logout, after]
+    # openid-client as the application, Chromium as the user's browser.
+    rp = "rp-js" if javascript else "rp-nojs"
+    scenarios.append({
+        "name": rp, "route": "provider", "idpUrl": b.idp.idp.sso_url, "callbackUrl": b.idp.callback_url,
+        "openidClient": {"issuer": b.env.issuer, "clientId": b.client_id},
+    })
     out = run_node("browser.mjs", {"chromium": chromium, "workDir": str(work), "javaScriptEnabled": javascript, "scenarios": scenarios}, timeout=100)
     assert out["_exit"] == 0, out["_stderr"]
     results = {r["name"]: r for r in out["results"]}
 
     for name, r in results.items():
+        if name == rp:
+            assert r["ok"], f"{name} failed at {r.get('failedAt')}:\n{r.get('error')}\npage: {r.get('failedBody')}"
+            assert r["authorizeUrl"].startswith(f"{b.env.base}/oauth2/authorize?")
+            assert r["signInPage"]["providerLinks"] == ["Continue with Corp"]
+            c = r["openidClient"]["claims"]
+            assert c["iss"] == b.env.issuer and c["aud"] == b.client_id and c["nonce"] == r["openidClient"]["nonce"]
+            assert c["cognito:username"] == "Corp_alice-0001"
+            continue
         assert r["ok"], f"{name} failed at {r.get('failedAt')}:\n{r.get('error')}\npage: {r.get('failedBody')}\nscreenshot: {r.get('failureScreenshot')}"
 
         # The sign-in page, as the browser saw it.
@@ -175,7 +192,7 @@ def test_hosted_sign_in_in_chromium(browser_env, chromium, javascript, capsys):
     assert any("/login?" in v["url"] and "email=x%40corp.example" in v["url"] for v in e["visited"]), e["visited"]
 
     assert not b.idp.errors, b.idp.errors
-    assert len(b.idp.authn_requests) == 3
+    assert len(b.idp.authn_requests) == 4
     for req in b.idp.authn_requests:
         assert req["signed"] and req["issuer"] == f"urn:amazon:cognito:sp:{b.env.pool_id}" and req["acs"] == b.env.acs
-    assert [c.get("code") is not None for c in b.idp.callbacks] == [True] * 4
+    assert [c.get("code") is not None for c in b.idp.callbacks] == [True] * 5

@@ -10,6 +10,7 @@
 // over). Prints one JSON line: {"results": [...]}, one result per scenario with what the pages
 // showed; the Python test asserts on it.
 import { chromium } from 'playwright-core';
+import * as oidc from 'openid-client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -120,6 +121,25 @@ async function runScenario(scenario) {
       if (r.request().isNavigationRequest()) result.visited.push({ url: r.url(), status: r.status(), method: r.request().method() });
     });
 
+    // With `openidClient`, the application is openid-client: it makes the authorization URL
+    // (discovery, PKCE, state, nonce) and redeems what reaches the callback in the browser.
+    let rp = null;
+    if (scenario.openidClient) {
+      const { issuer, clientId } = scenario.openidClient;
+      const config = await oidc.discovery(new URL(issuer), clientId, undefined, oidc.None(), {
+        execute: [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks],
+      });
+      rp = { config, verifier: oidc.randomPKCECodeVerifier(), state: oidc.randomState(), nonce: oidc.randomNonce() };
+      scenario.authorizeUrl = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: scenario.callbackUrl,
+        scope: 'openid email profile',
+        code_challenge: await oidc.calculatePKCECodeChallenge(rp.verifier),
+        code_challenge_method: 'S256',
+        state: rp.state,
+        nonce: rp.nonce,
+      }).href;
+      result.authorizeUrl = scenario.authorizeUrl;
+    }
     const first = await page.goto(scenario.authorizeUrl, { timeout: TIMEOUT });
     result.signInStatus = first?.status();
     result.signInHeaders = first ? await first.allHeaders() : null;
@@ -157,6 +177,15 @@ async function runScenario(scenario) {
       throw new Error(`unknown route ${scenario.route}`);
     }
     await atIdP(page, scenario, result);
+    if (rp) {
+      const tokens = await oidc.authorizationCodeGrant(rp.config, new URL(page.url()), {
+        pkceCodeVerifier: rp.verifier,
+        expectedState: rp.state,
+        expectedNonce: rp.nonce,
+        idTokenExpected: true,
+      });
+      result.openidClient = { nonce: rp.nonce, claims: tokens.claims() };
+    }
     // Further visits in the same browser (the hosted session cookie, sign-out): where each ends.
     result.then = [];
     for (const url of scenario.then ?? []) {
