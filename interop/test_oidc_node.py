@@ -130,7 +130,7 @@ def local_client(env: Env, callback: str, name: str = "node", secret: bool = Fal
 ALICE = {EMAIL: ["alice@corp.example"], "urn:oid:2.5.4.42": ["Alice"], "department": ["eng"]}
 
 
-def play_user_and_idp(env: Env, authorization_url: str, name_id: str = "alice-0001") -> str:
+def play_user_and_idp(env: Env, authorization_url: str, name_id: str = "alice-0001", attributes: dict | None = None) -> str:
     """Follows the authorization URL as a browser would: Cirrus redirects to the IdP, which reads
     the signed AuthnRequest and answers; the ACS redirects to the app. Returns that callback URL."""
     r = env.http.get(authorization_url, allow_redirects=False, timeout=30)
@@ -139,14 +139,15 @@ def play_user_and_idp(env: Env, authorization_url: str, name_id: str = "alice-00
     assert req["signed"] and req["issuer"] == f"urn:amazon:cognito:sp:{env.pool_id}" and req["acs"] == env.acs
     saml = env.idp.response(
         acs=req["acs"], audience=req["issuer"], in_response_to=req["id"], name_id=name_id,
-        attributes=ALICE, friendly_names={"urn:oid:2.5.4.42": "givenName"},
+        attributes=ALICE if attributes is None else attributes, friendly_names={"urn:oid:2.5.4.42": "givenName"},
     )
     done = env.post_acs(saml, req["relay_state"])
     assert done.status_code == 302, f"ACS: {done.status_code} {done.text[:500]}"
     return done.headers["Location"]
 
 
-def openid_client_flow(env: Env, client_id: str, secret: str | None, callback: str, client_auth: str | None = None) -> tuple[dict, dict]:
+def openid_client_flow(env: Env, client_id: str, secret: str | None, callback: str, client_auth: str | None = None,
+                       attributes: dict | None = None, expect_ok: bool = True) -> tuple[dict, dict]:
     """Runs oidc.mjs through one sign-in; returns (what node saw first, its result)."""
     node = NodeSession("oidc.mjs", {
         "issuer": env.issuer, "clientId": client_id, "clientSecret": secret, "clientAuth": client_auth, "redirectUri": callback,
@@ -155,14 +156,17 @@ def openid_client_flow(env: Env, client_id: str, secret: str | None, callback: s
     try:
         start = node.read()
         assert "authorizationUrl" in start, start
-        location = play_user_and_idp(env, start["authorizationUrl"])
+        location = play_user_and_idp(env, start["authorizationUrl"], attributes=attributes)
         assert location.startswith(callback + "?"), location
         node.send({"callbackUrl": location})
         result = node.read()
     finally:
         rc = node.close()
-    assert result.get("ok"), f"openid-client failed: {result}"
-    assert rc == 0
+    if expect_ok:
+        assert result.get("ok"), f"openid-client failed: {result}"
+        assert rc == 0
+    else:
+        assert result.get("ok") is False and rc == 1, result
     return start, result
 
 
@@ -242,6 +246,16 @@ def test_openid_client_confidential_client(env, client_auth):
             assert call["basicAuth"] and "client_secret" not in call["bodyParams"], call
         else:
             assert not call["basicAuth"] and "client_secret" in call["bodyParams"], call
+
+
+def test_openid_client_sees_a_refused_sign_in_as_an_oauth_error(env):
+    """A SAML sign-in Cirrus refuses (an attribute longer than the pool allows) comes back to the
+    application as an RFC 6749 error response that openid-client recognises, with its state."""
+    client_id, _ = local_client(env, LOCAL_CALLBACK)
+    _, result = openid_client_flow(env, client_id, None, LOCAL_CALLBACK, attributes={EMAIL: ["l@corp.example"], "department": ["x" * 65]},
+                                   expect_ok=False)
+    assert result["error"] == "AuthorizationResponseError" and result["code"] == "OAUTH_AUTHORIZATION_RESPONSE_ERROR", result
+    assert result["oauthError"] == "server_error" and "Correlation id:" in result["oauthErrorDescription"], result
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ function describe(e) {
     error: e?.name ?? String(e),
     code: e?.code,
     message: e?.message,
+    oauthError: e?.error,
+    oauthErrorDescription: e?.error_description,
     cause: e?.cause ? { error: e.cause.error, error_description: e.cause.error_description, message: e.cause.message, code: e.cause.code } : undefined,
   };
 }
