@@ -124,7 +124,7 @@ def test_hosted_sign_in_in_chromium(browser_env, chromium, javascript, capsys):
         "name": rp, "route": "provider", "idpUrl": b.idp.idp.sso_url, "callbackUrl": b.idp.callback_url,
         "openidClient": {"issuer": b.env.issuer, "clientId": b.client_id},
     })
-    out = run_node("browser.mjs", {"chromium": chromium, "workDir": str(work), "javaScriptEnabled": javascript, "scenarios": scenarios}, timeout=100)
+    out = run_node("browser.mjs", {"chromium": chromium, "workDir": str(work), "javaScriptEnabled": javascript, "scenarios": scenarios}, timeout=240)
     assert out["_exit"] == 0, out["_stderr"]
     results = {r["name"]: r for r in out["results"]}
 
