@@ -9,8 +9,8 @@
 // Each scenario runs in its own browser with a fresh --user-data-dir (so no session cookie carries
 // over). With `openidClient`, openid-client (the application) makes the authorization URL and
 // redeems the callback the browser lands on. `then` URLs are visited afterwards in the same
-// browser (hosted session, sign-out). Prints one JSON line: {"results": [...]}, one result per scenario with what the pages
-// showed; the Python test asserts on it.
+// browser (hosted session, sign-out). Prints one JSON line: {"results": [...]}, one result per
+// scenario with what the pages showed; the Python test asserts on it.
 import { chromium } from 'playwright-core';
 import * as oidc from 'openid-client';
 import { mkdtempSync, rmSync } from 'node:fs';
