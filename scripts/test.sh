@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust unit and integration tests, then the interop tests that drive a real
-# `cirrus serve` with software we did not write (boto3, the AWS CLI, xmlsec1, lxml, signxml).
+# `cirrus serve` with software we did not write (boto3, the AWS CLI, xmlsec1, lxml, signxml,
+# openid-client and aws-jwt-verify from npm, headless Chromium through playwright-core).
 # Installs what the tests need first. With CIRRUS_TEST_DATABASE_URL set (a postgres:// URL whose
 # user may CREATE DATABASE) every store test and interop test also runs on PostgreSQL.
 set -euo pipefail
