@@ -131,3 +131,16 @@ def test_bad_admin_keys_file_refuses_to_start(fresh_store, tmp_path):
     assert rc != 0 and "--admin-keys" in err and "cirrus listening on" not in out
     rc, out, err = run_serve_expect_exit(["--listen", "127.0.0.1:0", "--admin-keys", str(tmp_path / "missing"), *fresh_store().args()])
     assert rc != 0 and "cannot read --admin-keys" in err
+
+
+def test_incomplete_signature(signed_server):
+    import requests
+
+    headers = {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": TARGET + "ListUserPools",
+        "X-Amz-Date": dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
+        "Authorization": "AWS4-HMAC-SHA256 Credential=garbage",
+    }
+    r = requests.post(signed_server.url + "/", data=b'{"MaxResults": 1}', headers=headers, timeout=10)
+    assert error_of(r)[0] == "IncompleteSignatureException"

@@ -421,3 +421,26 @@ def test_delete_pool_with_everything_in_it(cognito):
     with aws_error("ResourceNotFoundException"):
         cognito.list_users(UserPoolId=pool)
     assert pool not in {p["Id"] for p in all_pages(cognito.list_user_pools, "UserPools", "NextToken", MaxResults=60)[0]}
+
+
+@pytest.mark.parametrize("username", ["名前", "Ünïcødé", "emoji😀user", "a+b=c,d.e@f-g_h", "x" * 128])
+def test_unicode_and_long_usernames_round_trip(cognito, pool, username):
+    user = create(cognito, pool, username, name="Ωmega ✓")
+    assert user["Username"] == username
+    got = cognito.admin_get_user(UserPoolId=pool, Username=username)
+    assert got["Username"] == username and attrs(got["UserAttributes"])["name"] == "Ωmega ✓"
+    escaped = username.replace("\\", "\\\\").replace('"', '\\"')
+    assert usernames(cognito.list_users(UserPoolId=pool, Filter=f'username = "{escaped}"')) == [username]
+
+
+@pytest.mark.parametrize("value", ["tab\tand\nnewline", "\u202eright-to-left", "back\\slash \"quoted\""])
+def test_odd_attribute_values_round_trip(cognito, pool, value):
+    name = unique("odd")
+    create(cognito, pool, name, name=value)
+    assert attrs(cognito.admin_get_user(UserPoolId=pool, Username=name)["UserAttributes"])["name"] == value
+
+
+def test_attribute_listed_twice(cognito, pool):
+    with aws_error("InvalidParameterException", "name"):
+        cognito.admin_create_user(UserPoolId=pool, Username="twice", MessageAction="SUPPRESS",
+                                  UserAttributes=[{"Name": "name", "Value": "a"}, {"Name": "name", "Value": "b"}])
