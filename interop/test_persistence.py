@@ -194,3 +194,57 @@ def test_sigterm_exits_zero(fresh_store, launch):
     srv.client().list_user_pools(MaxResults=1)
     assert srv.stop() == 0
     assert "stopped" in srv.stderr()
+
+
+def test_sigterm_finishes_the_request_in_flight(fresh_store, launch):
+    """Graceful shutdown: a call under way when SIGTERM arrives still gets its answer and its write."""
+    import http.server
+
+    from support import idp_metadata as meta
+
+    arrived = threading.Event()
+    document = meta(sso_redirect="https://slow.example.com/sso").encode()
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            arrived.set()
+            time.sleep(1.5)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(document)))
+            self.end_headers()
+            self.wfile.write(document)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        store = fresh_store()
+        srv = launch(store, "--allow-insecure-metadata-urls")
+        c = srv.client()
+        pool = c.create_user_pool(PoolName="inflight")["UserPool"]["Id"]
+        result = {}
+
+        def call():
+            try:
+                result["out"] = c.create_identity_provider(
+                    UserPoolId=pool, ProviderName="Slow", ProviderType="SAML",
+                    ProviderDetails={"MetadataURL": f"http://127.0.0.1:{httpd.server_address[1]}/m.xml"},
+                )
+            except Exception as e:  # noqa: BLE001
+                result["error"] = e
+
+        t = threading.Thread(target=call)
+        t.start()
+        assert arrived.wait(20), "the server never fetched the metadata"
+        srv.proc.send_signal(__import__("signal").SIGTERM)
+        t.join(30)
+        assert "error" not in result, result.get("error")
+        assert result["out"]["IdentityProvider"]["ProviderDetails"]["SSORedirectBindingURI"] == "https://slow.example.com/sso"
+        assert srv.stop() == 0
+        again = launch(store)
+        assert again.client().describe_identity_provider(UserPoolId=pool, ProviderName="Slow")["IdentityProvider"]["ProviderName"] == "Slow"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
