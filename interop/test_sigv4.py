@@ -98,6 +98,13 @@ def test_tampered_and_stale_signatures(signed_server):
     assert h["X-Amz-Date"] == old.strftime("%Y%m%dT%H%M%SZ")
     r = requests.post(signed_server.url + "/", data=body, headers=h, timeout=10)
     assert error_of(r)[0] == "InvalidSignatureException"
+    # ... or 10 minutes ahead; 2 minutes ahead is within the window.
+    ahead = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=10)
+    r = requests.post(signed_server.url + "/", data=body, headers=_signed(signed_server.url, body, when=ahead), timeout=10)
+    assert error_of(r)[0] == "InvalidSignatureException"
+    near = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=2)
+    r = requests.post(signed_server.url + "/", data=body, headers=_signed(signed_server.url, body, when=near), timeout=10)
+    assert r.status_code == 200, r.text
 
 
 def test_open_loopback_server_accepts_signed_and_unsigned(server):
