@@ -2,7 +2,9 @@
 
 import socket
 
-from conftest import make_client, run_serve_expect_exit
+import pytest
+
+from conftest import Server, make_client, run_serve_expect_exit
 from support import aws_error
 
 
@@ -14,7 +16,8 @@ def free_port() -> int:
 
 def test_public_url_is_the_ready_line(fresh_store, launch):
     port = free_port()
-    srv = launch(fresh_store(), "--public-url", "https://cirrus.example.test/", listen=f"127.0.0.1:{port}")
+    srv = launch(fresh_store(), "--public-url", "https://cirrus.example.test/", listen=f"127.0.0.1:{port}",
+                 health_url=f"http://127.0.0.1:{port}")
     assert srv.url == "https://cirrus.example.test"
     c = make_client(f"http://127.0.0.1:{port}")
     assert c.list_user_pools(MaxResults=1)["UserPools"] == []
@@ -93,3 +96,21 @@ def test_healthz(server):
 
     r = requests.get(server.url + "/healthz", timeout=10)
     assert r.status_code == 200 and r.text == "ok"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cirrus bug: the ready line is printed before the SIGTERM handler is installed (serve.rs prints, "
+    "then axum::serve(..).with_graceful_shutdown(shutdown_signal()) registers the handler when first polled), "
+    "so a SIGTERM right after the ready line kills the process (exit -15 instead of 0); ~40% of starts here",
+)
+def test_sigterm_right_after_the_ready_line(fresh_store):
+    """A supervisor may stop a server as soon as it says it is ready; that stop must be graceful."""
+    store = fresh_store()
+    codes = []
+    for _ in range(20):
+        srv = Server(store)
+        srv.wait_healthy = False
+        srv.start()
+        codes.append(srv.stop())
+    assert codes == [0] * 20, codes
