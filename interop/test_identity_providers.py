@@ -74,6 +74,14 @@ BAD_METADATA = [
     ("expired-metadata", idp_metadata(valid_until="2001-01-01T00:00:00Z"), "validUntil"),
     ("wrong-root", '<?xml version="1.0"?><html><body>login</body></html>', "EntityDescriptor"),
     ("bad-cert", idp_metadata(signing_cert="bm90IGEgY2VydGlmaWNhdGU="), "certificate"),
+    ("xxe", idp_metadata(doctype='<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'), "DTD"),
+    ("processing-instruction", idp_metadata().replace("?>\n", '?>\n<?xml-stylesheet href="x.xsl"?>\n', 1), "processing instruction"),
+    ("xinclude", idp_metadata().replace(
+        "</md:EntityDescriptor>",
+        '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd"/></md:EntityDescriptor>'), "XInclude"),
+    ("deep-nesting", idp_metadata().replace(
+        "</md:EntityDescriptor>", "<md:Extensions>" + "<x>" * 300 + "</x>" * 300 + "</md:Extensions></md:EntityDescriptor>"), "deeper"),
+    ("utf16-declaration", idp_metadata().replace('encoding="UTF-8"', 'encoding="UTF-16"'), "UTF-8"),
 ]
 
 
@@ -459,3 +467,19 @@ def test_entities_descriptor_needs_a_choice(cognito, pool):
     p = saml_provider(cognito, pool, metadata=both, details={"CirrusEntityId": "https://b.example.com/saml"})
     assert p["ProviderDetails"]["SSORedirectBindingURI"] == "https://b.example.com/sso"
     assert p["ProviderDetails"]["CirrusEntityId"] == "https://b.example.com/saml"
+
+
+def test_metadata_variants_accepted(cognito, pool):
+    # An ECDSA signing certificate.
+    saml_provider(cognito, pool, metadata=idp_metadata(signing_cert=certificate("ec.example.com", kind="ec")))
+    # One expired and one current signing certificate (rollover): any current one is enough.
+    rollover = idp_metadata(signing_cert=certificate("old.example.com", expired=True)).replace(
+        "<md:SingleLogoutService", (
+            '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
+            f"{certificate('new.example.com')}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n"
+            "    <md:SingleLogoutService"), 1)
+    saml_provider(cognito, pool, metadata=rollover)
+    # A KeyDescriptor without use="..." serves for signing.
+    saml_provider(cognito, pool, metadata=idp_metadata().replace('<md:KeyDescriptor use="signing">', "<md:KeyDescriptor>"))
+    # An encryption certificate next to the signing one.
+    saml_provider(cognito, pool, metadata=idp_metadata(encryption_cert=certificate("enc.example.com")))
