@@ -5,7 +5,7 @@ import socket
 import pytest
 
 from conftest import Server, make_client, run_serve_expect_exit
-from support import aws_error
+from support import aws_error, unique
 
 
 def free_port() -> int:
@@ -30,11 +30,15 @@ def test_default_public_url_is_the_bound_address(fresh_store, launch):
 
 
 def test_region_and_account_shape_ids(fresh_store, launch):
-    srv = launch(fresh_store(), "--region", "eu-west-1")
+    srv = launch(fresh_store(), "--region", "eu-west-1", "--account-id", "123456789012")
     c = make_client(srv.url)
     pool = c.create_user_pool(PoolName="eu")["UserPool"]
     assert pool["Id"].startswith("eu-west-1_")
-    assert pool["Arn"] == f"arn:aws:cognito-idp:eu-west-1:000000000000:userpool/{pool['Id']}"
+    assert pool["Arn"] == f"arn:aws:cognito-idp:eu-west-1:123456789012:userpool/{pool['Id']}"
+    assert c.list_tags_for_resource(ResourceArn=pool["Arn"])["Tags"] == {}
+    domain = unique("eu-acct-")
+    c.create_user_pool_domain(UserPoolId=pool["Id"], Domain=domain)
+    assert c.describe_user_pool_domain(Domain=domain)["DomainDescription"]["AWSAccountId"] == "123456789012"
 
 
 def test_env_twins(fresh_store, launch, tmp_path):
