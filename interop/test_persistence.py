@@ -3,6 +3,7 @@
 import threading
 import time
 
+import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -248,3 +249,62 @@ def test_sigterm_finishes_the_request_in_flight(fresh_store, launch):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+LOST_UPDATE = pytest.mark.xfail(
+    strict=True,
+    reason="cirrus bug: read-modify-write without a transaction or version check; concurrent calls that "
+    "each change a different part of the same record all answer 200 but only the last write survives "
+    "(expected every acknowledged change kept, or ConcurrentModificationException)",
+)
+
+
+def _acknowledged_all_kept(server, prepare, change, read, rounds=3, n=8):
+    """Runs `change(client, state, i)` from n threads at once; every change answered with 200 must be
+    visible afterwards (a ConcurrentModificationException is allowed to drop it)."""
+    clients = [make_client(server.url) for _ in range(n)]
+    for _ in range(rounds):
+        state = prepare(clients[0])
+        results = _race(n, lambda i: change(clients[i], state, i))
+        assert set(results) <= {"ok", "ConcurrentModificationException"}, results
+        seen = read(clients[0], state)
+        lost = [i for i, r in enumerate(results) if r == "ok" and i not in seen]
+        assert not lost, f"acknowledged changes lost: {lost} (results {results})"
+
+
+@LOST_UPDATE
+def test_concurrent_add_custom_attributes_keep_every_attribute(server):
+    _acknowledged_all_kept(
+        server,
+        lambda c: c.create_user_pool(PoolName=unique("lost-"))["UserPool"]["Id"],
+        lambda c, pool, i: c.add_custom_attributes(UserPoolId=pool, CustomAttributes=[{"Name": f"a{i}", "AttributeDataType": "String"}]),
+        lambda c, pool: {int(a["Name"][len("custom:a"):]) for a in c.describe_user_pool(UserPoolId=pool)["UserPool"]["SchemaAttributes"]
+                         if a["Name"].startswith("custom:a")},
+    )
+
+
+@LOST_UPDATE
+def test_concurrent_tag_resource_keeps_every_tag(server):
+    _acknowledged_all_kept(
+        server,
+        lambda c: c.create_user_pool(PoolName=unique("lost-"))["UserPool"]["Arn"],
+        lambda c, arn, i: c.tag_resource(ResourceArn=arn, Tags={f"k{i}": "v"}),
+        lambda c, arn: {int(k[1:]) for k in c.list_tags_for_resource(ResourceArn=arn)["Tags"]},
+    )
+
+
+def _user(c):
+    pool = c.create_user_pool(PoolName=unique("lost-"), Schema=[{"Name": f"a{i}", "AttributeDataType": "String"} for i in range(8)])["UserPool"]["Id"]
+    c.admin_create_user(UserPoolId=pool, Username="racer", MessageAction="SUPPRESS")
+    return pool
+
+
+@LOST_UPDATE
+def test_concurrent_user_attribute_updates_keep_every_attribute(server):
+    _acknowledged_all_kept(
+        server,
+        _user,
+        lambda c, pool, i: c.admin_update_user_attributes(UserPoolId=pool, Username="racer", UserAttributes=[{"Name": f"custom:a{i}", "Value": "x"}]),
+        lambda c, pool: {int(a["Name"][len("custom:a"):]) for a in c.admin_get_user(UserPoolId=pool, Username="racer")["UserAttributes"]
+                         if a["Name"].startswith("custom:a")},
+    )
