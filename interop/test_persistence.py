@@ -308,3 +308,25 @@ def test_concurrent_user_attribute_updates_keep_every_attribute(server):
         lambda c, pool: {int(a["Name"][len("custom:a"):]) for a in c.admin_get_user(UserPoolId=pool, Username="racer")["UserAttributes"]
                          if a["Name"].startswith("custom:a")},
     )
+
+
+def test_concurrent_identifier_claims(server):
+    clients = [make_client(server.url) for _ in range(6)]
+    pool = clients[0].create_user_pool(PoolName=unique("idrace-"))["UserPool"]["Id"]
+    out = _race(6, lambda i: clients[i].create_identity_provider(
+        UserPoolId=pool, ProviderName=f"Claim{i}", ProviderType="SAML",
+        ProviderDetails={"MetadataFile": idp_metadata()}, IdpIdentifiers=["contested.example"]))
+    assert sorted(out) == ["InvalidParameterException"] * 5 + ["ok"], out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cirrus bug: in a UsernameAttributes=[email] pool the email uniqueness check is a read before the "
+    "insert (users are keyed by sub), so concurrent AdminCreateUser calls with one email all succeed",
+)
+def test_concurrent_email_usernames(server):
+    clients = [make_client(server.url) for _ in range(8)]
+    for _ in range(3):
+        pool = clients[0].create_user_pool(PoolName=unique("emrace-"), UsernameAttributes=["email"])["UserPool"]["Id"]
+        out = _race(8, lambda i: clients[i].admin_create_user(UserPoolId=pool, Username="same@example.com", MessageAction="SUPPRESS"))
+        assert sorted(out) == ["UsernameExistsException"] * 7 + ["ok"], out
