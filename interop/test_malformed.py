@@ -159,3 +159,20 @@ def test_hostile_json(server, unchanged, body):
 def test_nul_in_names_never_internal_error(server, cognito, unchanged):
     r = raw_call(server.url, "CreateUserPool", {"PoolName": "nul\u0000pool"})
     assert error_of(r)[0] == "InvalidParameterException"
+
+
+def test_oversized_chunked_body(server, unchanged):
+    """Without a Content-Length the limit still holds."""
+
+    def chunks():
+        yield b'{"PoolName": "chunked", "UserPoolTags": {"k": "'
+        for _ in range(40):
+            yield b"v" * 65536
+        yield b'"}}'
+
+    r = requests.post(
+        server.url + "/", data=chunks(),
+        headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": TARGET + "CreateUserPool"}, timeout=30,
+    )
+    assert r.status_code == 400, r.status_code
+    assert "too large" in error_of(r)[1]
