@@ -39,6 +39,15 @@ pub enum Error {
     /// The caller may not do this.
     #[error("{0}")]
     NotAuthorized(String),
+    /// Client credentials were wrong (RevokeToken).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The operation is switched off for this client.
+    #[error("{0}")]
+    UnsupportedOperation(String),
+    /// The token is of a kind the operation does not take.
+    #[error("{0}")]
+    UnsupportedTokenType(String),
     /// A concurrent writer changed the same thing.
     #[error("{0}")]
     ConcurrentModification(String),

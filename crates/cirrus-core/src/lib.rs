@@ -10,6 +10,7 @@ pub mod keys;
 pub mod model;
 pub mod ops;
 pub mod store;
+pub mod tokens;
 pub mod validate;
 pub mod vault;
 

@@ -9,6 +9,7 @@ use crate::model::domain::PoolDomain;
 use crate::model::group::Group;
 use crate::model::identity_provider::IdentityProvider;
 use crate::model::resource_server::ResourceServer;
+use crate::model::session::{AuditEvent, IdentityLink, JwtKeyRecord, RefreshTokenRecord};
 use crate::model::user::User;
 use crate::model::user_pool::UserPool;
 
@@ -94,6 +95,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     // --- app clients ---
     async fn create_client(&self, client: &AppClient) -> StoreResult<()>;
     async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<AppClient>>;
+    /// Finds a client by id alone (client ids are unique across pools).
+    async fn find_client(&self, client_id: &str) -> StoreResult<Option<AppClient>>;
     async fn put_client(&self, client: &AppClient) -> StoreResult<()>;
     async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<()>;
     async fn list_clients(
@@ -219,4 +222,77 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         limit: usize,
         after: Option<&str>,
     ) -> StoreResult<Page<User>>;
+
+    // --- short-lived records (auth sessions, codes, replay cache, hosted-UI sessions) ---
+    /// Inserts a record; an unexpired record with the same kind and key is a `Conflict` (this is
+    /// how the replay cache refuses a second use).
+    async fn put_ephemeral(
+        &self,
+        kind: &str,
+        key: &str,
+        pool_id: &str,
+        expires: i64,
+        doc: &str,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Removes and returns an unexpired record: whoever takes it first gets it, once.
+    async fn take_ephemeral(&self, kind: &str, key: &str, now: i64) -> StoreResult<Option<String>>;
+    /// Reads an unexpired record without consuming it.
+    async fn get_ephemeral(&self, kind: &str, key: &str, now: i64) -> StoreResult<Option<String>>;
+    async fn delete_ephemeral(&self, kind: &str, key: &str) -> StoreResult<()>;
+    /// Deletes every expired short-lived record; returns how many.
+    async fn purge_expired(&self, now: i64) -> StoreResult<u64>;
+
+    // --- JWT signing keys ---
+    async fn add_jwt_key(&self, key: &JwtKeyRecord) -> StoreResult<()>;
+    async fn jwt_keys(&self, pool_id: &str) -> StoreResult<Vec<JwtKeyRecord>>;
+    /// Sets when a key stops signing.
+    async fn retire_jwt_key(&self, pool_id: &str, kid: &str, retire_after: i64) -> StoreResult<()>;
+
+    // --- refresh tokens and revocation ---
+    async fn put_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()>;
+    async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
+    /// Revokes one refresh token and its session (`origin_jti`); returns the record if it existed.
+    async fn revoke_refresh_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<RefreshTokenRecord>>;
+    /// Revokes every refresh token of a user (optionally only those from one provider) and their
+    /// sessions; returns how many tokens.
+    async fn revoke_user_tokens(
+        &self,
+        pool_id: &str,
+        username: &str,
+        provider: Option<&str>,
+        now: i64,
+    ) -> StoreResult<u64>;
+    /// Whether a session was revoked.
+    async fn is_origin_revoked(&self, pool_id: &str, origin_jti: &str) -> StoreResult<bool>;
+
+    // --- audit trail ---
+    async fn add_audit_event(&self, event: &AuditEvent) -> StoreResult<()>;
+    /// The newest events first, of one pool or of all.
+    async fn audit_events(
+        &self,
+        pool_id: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEvent>>;
+
+    // --- linked identities ---
+    /// Adds a link; one already present for the same identity is a `Conflict`.
+    async fn add_link(&self, link: &IdentityLink) -> StoreResult<()>;
+    /// The links of one provider in a pool.
+    async fn provider_links(&self, pool_id: &str, provider: &str)
+    -> StoreResult<Vec<IdentityLink>>;
+    /// The links that sign in as one user.
+    async fn user_links(&self, pool_id: &str, username: &str) -> StoreResult<Vec<IdentityLink>>;
+    /// Removes a link; returns it if it existed.
+    async fn remove_link(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        attribute: &str,
+        value: &str,
+    ) -> StoreResult<Option<IdentityLink>>;
 }

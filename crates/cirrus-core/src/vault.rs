@@ -49,3 +49,30 @@ impl Vault {
         })
     }
 }
+
+/// A freshly made JWT signing key: the sealed private key and its public JWK parameters.
+#[derive(Debug)]
+pub struct NewJwtKey {
+    pub sealed: String,
+    pub jwk: keys::RsaPublicJwk,
+}
+
+impl Vault {
+    /// A new RSA-2048 JWT signing key, sealed with the additional data `aad(kid)` so the
+    /// ciphertext is bound to its key id.
+    pub fn new_jwt_key(&self, aad: impl Fn(&str) -> String) -> Result<NewJwtKey> {
+        use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+        let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+            .map_err(|e| Error::Internal(format!("key generation failed: {e}")))?;
+        let der: Pkcs8V1Der<'static> = key
+            .as_der()
+            .map_err(|e| Error::Internal(format!("key encoding failed: {e}")))?;
+        let pkcs8 = Zeroizing::new(der.as_ref().to_vec());
+        let jwk = keys::rsa_public_jwk(&pkcs8).map_err(|e| Error::Internal(e.to_string()))?;
+        let sealed = self
+            .master
+            .seal(&pkcs8, aad(&jwk.kid).as_bytes())
+            .map_err(|e| Error::Internal(format!("sealing failed: {e}")))?;
+        Ok(NewJwtKey { sealed, jwk })
+    }
+}

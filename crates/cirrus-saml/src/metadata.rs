@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use crate::cert::Certificate;
 use crate::datetime::{parse_datetime, parse_duration};
+use crate::dsig::{self, AlgorithmPolicy};
 use crate::error::MetadataError;
 use crate::xml::{self, NS_DS, NS_MD, NS_SAMLP, XmlLimits, children, expanded_name};
 
@@ -83,6 +84,15 @@ impl IdpMetadata {
         self.slo_endpoint(binding::HTTP_REDIRECT)
     }
 
+    /// Signing certificates outside their validity period at `now` (Cognito refuses metadata
+    /// whose signing certificates are expired when the IdP is configured).
+    pub fn invalid_signing_certificates(&self, now: OffsetDateTime) -> Vec<&Certificate> {
+        self.signing_certificates
+            .iter()
+            .filter(|c| !c.is_valid_at(now))
+            .collect()
+    }
+
     /// Whether the metadata is past its `validUntil` at `now`.
     pub fn is_expired(&self, now: OffsetDateTime) -> bool {
         self.valid_until.is_some_and(|t| now > t)
@@ -126,6 +136,39 @@ pub fn parse_idp_metadata_with_limits(
         });
     };
     read_entity(entity)
+}
+
+/// Parses IdP metadata whose root element carries an enveloped signature that must verify with
+/// one of `trusted` (e.g. the federation's signing certificate). Only the signed bytes are read.
+pub fn parse_signed_idp_metadata(
+    xml: &str,
+    entity_id: Option<&str>,
+    trusted: &[Certificate],
+    policy: &AlgorithmPolicy,
+) -> Result<IdpMetadata, MetadataError> {
+    let limits = XmlLimits::METADATA;
+    let doc = xml::parse(xml, &limits)?;
+    let root = doc.root_element();
+    if !root.has_tag_name((NS_MD, "EntityDescriptor"))
+        && !root.has_tag_name((NS_MD, "EntitiesDescriptor"))
+    {
+        return Err(MetadataError::WrongRoot {
+            found: expanded_name(root),
+        });
+    }
+    let verified =
+        dsig::verify_enveloped(root, trusted, policy).map_err(MetadataError::Signature)?;
+    let signed = verified
+        .parse_with_limits(&limits)
+        .map_err(MetadataError::Signature)?;
+    parse_idp_metadata_with_limits(
+        signed.input_text(),
+        entity_id,
+        &XmlLimits {
+            max_bytes: signed.input_text().len().max(limits.max_bytes),
+            ..limits
+        },
+    )
 }
 
 fn collect_entities<'a, 'i>(node: Node<'a, 'i>, out: &mut Vec<Node<'a, 'i>>) {

@@ -423,4 +423,52 @@ fn certificate_details_are_exposed() {
     assert_eq!(&c.sha256_fingerprint[..], expected.as_ref());
     use rcgen::PublicKeyData as _;
     assert_eq!(c.spki_der, key.subject_public_key_info());
+    let at = |y| cirrus_saml::datetime::parse_datetime(&format!("{y}-06-01T00:00:00Z")).unwrap();
+    assert!(md.invalid_signing_certificates(at(2030)).is_empty());
+    assert_eq!(md.invalid_signing_certificates(at(2036)).len(), 1);
+    assert_eq!(md.invalid_signing_certificates(at(2024)).len(), 1);
+}
+
+fn fixture_cert(name: &str) -> cirrus_saml::Certificate {
+    let path = format!(
+        "{}/tests/fixtures/keys/{name}.crt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    cirrus_saml::Certificate::from_pem(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn signed_metadata_from_xmlsec1_verifies() {
+    use cirrus_saml::dsig::AlgorithmPolicy;
+    use cirrus_saml::error::DsigError;
+    use cirrus_saml::metadata::parse_signed_idp_metadata;
+    let path = format!(
+        "{}/tests/fixtures/metadata/xmlsec1_signed_metadata.xml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let xml = std::fs::read_to_string(path).unwrap();
+    let policy = AlgorithmPolicy::default();
+    let md = parse_signed_idp_metadata(&xml, None, &[fixture_cert("idp-rsa")], &policy).unwrap();
+    assert_eq!(md.entity_id, "https://idp.example.test/saml");
+    assert_eq!(md.signing_certificates[0], fixture_cert("idp-rsa"));
+    // Wrong signer.
+    assert_eq!(
+        parse_signed_idp_metadata(&xml, None, &[fixture_cert("attacker-rsa")], &policy),
+        Err(MetadataError::Signature(DsigError::SignatureInvalid(1)))
+    );
+    // Tampered endpoint.
+    let tampered = xml.replace("https://idp.example.test/sso", "https://evil.test/sso");
+    assert_eq!(
+        parse_signed_idp_metadata(&tampered, None, &[fixture_cert("idp-rsa")], &policy),
+        Err(MetadataError::Signature(DsigError::DigestMismatch))
+    );
+    // Unsigned metadata.
+    let unsigned = minimal(&format!("{}{SSO}", kd("", &cert_b64("x"))))
+        .replace("entityID", "ID=\"_m\" entityID");
+    assert_eq!(
+        parse_signed_idp_metadata(&unsigned, None, &[fixture_cert("idp-rsa")], &policy),
+        Err(MetadataError::Signature(DsigError::MissingSignature(
+            "EntityDescriptor".into()
+        )))
+    );
 }

@@ -2,12 +2,18 @@
 //! endpoints. Handlers are thin: they parse, call `cirrus-core`, and render.
 
 pub mod admin_api;
+pub mod hosted_ui;
 pub mod metadata_fetch;
+pub mod oauth2;
+pub mod pages;
+pub mod saml_endpoints;
 pub mod sigv4;
+pub mod well_known;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use cirrus_core::ops::Cirrus;
 
@@ -32,10 +38,35 @@ pub struct AppState {
 /// The largest request body the admin API reads (MetadataFile alone may be 128 KiB).
 pub const MAX_ADMIN_BODY: usize = 1024 * 1024;
 
+/// The routes of a pool domain, the same under `/domain/{prefix}` and at a custom host's root.
+fn domain_routes() -> Router<AppState> {
+    Router::new()
+        .route("/oauth2/authorize", get(hosted_ui::authorize))
+        .route("/login", get(hosted_ui::login))
+        .route("/logout", get(hosted_ui::logout))
+        .route("/oauth2/token", post(oauth2::token))
+        .route(
+            "/oauth2/userInfo",
+            get(oauth2::userinfo).post(oauth2::userinfo),
+        )
+        .route("/oauth2/revoke", post(oauth2::revoke))
+        .route(
+            "/saml2/idpresponse",
+            post(saml_endpoints::acs).layer(DefaultBodyLimit::max(saml_endpoints::MAX_ACS_BODY)),
+        )
+}
+
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", post(admin_api::handle))
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/{pool_id}/.well-known/openid-configuration",
+            get(well_known::openid_configuration),
+        )
+        .route("/{pool_id}/.well-known/jwks.json", get(well_known::jwks))
+        .nest("/domain/{prefix}", domain_routes())
+        .merge(domain_routes())
         .with_state(state)
 }

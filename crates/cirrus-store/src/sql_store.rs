@@ -12,6 +12,7 @@ use cirrus_core::model::domain::PoolDomain;
 use cirrus_core::model::group::Group;
 use cirrus_core::model::identity_provider::IdentityProvider;
 use cirrus_core::model::resource_server::ResourceServer;
+use cirrus_core::model::session::{AuditEvent, IdentityLink, JwtKeyRecord, RefreshTokenRecord};
 use cirrus_core::model::user::User;
 use cirrus_core::model::user_pool::UserPool;
 use cirrus_core::store::{Page, PoolSigningKey, Store, StoreError, StoreResult, UserFilter};
@@ -149,7 +150,7 @@ impl QueryArgs {
         if prefix {
             let len = self.push(Arg::Int(value.chars().count() as i64));
             let v = self.push(Arg::Text(value.to_string()));
-            format!("substr({column}, 1, {len}) = {v}")
+            format!("substr({column}, 1, CAST({len} AS INTEGER)) = {v}")
         } else {
             let v = self.push(Arg::Text(value.to_string()));
             format!("{column} = {v}")
@@ -434,6 +435,11 @@ impl Store for SqlStore {
             "DELETE FROM domains WHERE pool_id = $1",
             "DELETE FROM app_clients WHERE pool_id = $1",
             "DELETE FROM pool_signing_keys WHERE pool_id = $1",
+            "DELETE FROM ephemeral WHERE pool_id = $1",
+            "DELETE FROM jwt_keys WHERE pool_id = $1",
+            "DELETE FROM refresh_tokens WHERE pool_id = $1",
+            "DELETE FROM revoked_origins WHERE pool_id = $1",
+            "DELETE FROM identity_links WHERE pool_id = $1",
         ];
         let removed = in_tx!(self, tx => {
             for sql in TABLES {
@@ -501,6 +507,15 @@ impl Store for SqlStore {
             "SELECT doc FROM app_clients WHERE client_id = $1 AND pool_id = $2",
             client_id,
             Some(pool_id),
+        )
+        .await
+    }
+
+    async fn find_client(&self, client_id: &str) -> StoreResult<Option<AppClient>> {
+        self.get_doc(
+            "SELECT doc FROM app_clients WHERE client_id = $1",
+            client_id,
+            None,
         )
         .await
     }
@@ -923,6 +938,7 @@ impl Store for SqlStore {
     async fn delete_user(&self, pool_id: &str, username: &str) -> StoreResult<()> {
         let removed = in_tx!(self, tx => {
             for sql in [
+                "DELETE FROM identity_links WHERE pool_id = $1 AND username = $2",
                 "DELETE FROM group_members WHERE pool_id = $1 AND username = $2",
                 "DELETE FROM user_attributes WHERE pool_id = $1 AND username = $2",
             ] {
@@ -1170,5 +1186,418 @@ impl Store for SqlStore {
         );
         self.load_attributes(&mut result.items).await?;
         Ok(result)
+    }
+
+    async fn put_ephemeral(
+        &self,
+        kind: &str,
+        key: &str,
+        pool_id: &str,
+        expires: i64,
+        doc: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        in_tx!(self, tx => {
+            // An expired record with the same key no longer counts.
+            sqlx::query("DELETE FROM ephemeral WHERE kind = $1 AND key = $2 AND expires <= $3")
+                .bind(kind)
+                .bind(key)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            sqlx::query("INSERT INTO ephemeral (kind, key, pool_id, expires, doc) VALUES ($1, $2, $3, $4, $5)")
+                .bind(kind)
+                .bind(key)
+                .bind(pool_id)
+                .bind(expires)
+                .bind(doc)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn take_ephemeral(&self, kind: &str, key: &str, now: i64) -> StoreResult<Option<String>> {
+        let row: Option<(String, i64)> = on_db!(self, db => {
+            sqlx::query_as("DELETE FROM ephemeral WHERE kind = $1 AND key = $2 RETURNING doc, expires")
+                .bind(kind)
+                .bind(key)
+                .fetch_optional(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(row
+            .filter(|(_, expires)| *expires > now)
+            .map(|(doc, _)| doc))
+    }
+
+    async fn get_ephemeral(&self, kind: &str, key: &str, now: i64) -> StoreResult<Option<String>> {
+        let row: Option<(String,)> = on_db!(self, db => {
+            sqlx::query_as("SELECT doc FROM ephemeral WHERE kind = $1 AND key = $2 AND expires > $3")
+                .bind(kind)
+                .bind(key)
+                .bind(now)
+                .fetch_optional(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(row.map(|(d,)| d))
+    }
+
+    async fn delete_ephemeral(&self, kind: &str, key: &str) -> StoreResult<()> {
+        on_db!(self, db => {
+            sqlx::query("DELETE FROM ephemeral WHERE kind = $1 AND key = $2")
+                .bind(kind)
+                .bind(key)
+                .execute(db)
+                .await
+                .map_err(backend)?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
+    async fn purge_expired(&self, now: i64) -> StoreResult<u64> {
+        let n = on_db!(self, db => {
+            let a = sqlx::query("DELETE FROM ephemeral WHERE expires <= $1").bind(now).execute(db).await.map_err(backend)?.rows_affected();
+            let b = sqlx::query("DELETE FROM revoked_origins WHERE expires <= $1").bind(now).execute(db).await.map_err(backend)?.rows_affected();
+            let c = sqlx::query("DELETE FROM refresh_tokens WHERE expires <= $1").bind(now).execute(db).await.map_err(backend)?.rows_affected();
+            a + b + c
+        });
+        Ok(n)
+    }
+
+    async fn add_jwt_key(&self, key: &JwtKeyRecord) -> StoreResult<()> {
+        let args = [
+            text(&key.pool_id),
+            text(&key.kid),
+            text(&key.token_use),
+            Arg::Int(key.created),
+            Arg::Int(key.retire_after),
+            text(&key.private_key_sealed),
+            text(&key.public_jwk),
+        ];
+        self.change(
+            "INSERT INTO jwt_keys (pool_id, kid, token_use, created, retire_after, private_key, public_jwk) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &args,
+            "jwt key",
+        )
+        .await
+    }
+
+    async fn jwt_keys(&self, pool_id: &str) -> StoreResult<Vec<JwtKeyRecord>> {
+        type Row = (String, String, String, i64, i64, String, String);
+        let rows: Vec<Row> = on_db!(self, db => {
+            sqlx::query_as("SELECT pool_id, kid, token_use, created, retire_after, private_key, public_jwk FROM jwt_keys WHERE pool_id = $1 ORDER BY created DESC, kid")
+                .bind(pool_id)
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    pool_id,
+                    kid,
+                    token_use,
+                    created,
+                    retire_after,
+                    private_key_sealed,
+                    public_jwk,
+                )| JwtKeyRecord {
+                    pool_id,
+                    kid,
+                    token_use,
+                    created,
+                    retire_after,
+                    private_key_sealed,
+                    public_jwk,
+                },
+            )
+            .collect())
+    }
+
+    async fn retire_jwt_key(&self, pool_id: &str, kid: &str, retire_after: i64) -> StoreResult<()> {
+        self.change(
+            "UPDATE jwt_keys SET retire_after = $3 WHERE pool_id = $1 AND kid = $2",
+            &[text(pool_id), text(kid), Arg::Int(retire_after)],
+            kid,
+        )
+        .await
+    }
+
+    async fn put_refresh_token(&self, t: &RefreshTokenRecord) -> StoreResult<()> {
+        let args = [
+            text(&t.token_hash),
+            text(&t.pool_id),
+            text(&t.client_id),
+            text(&t.username),
+            text(&t.origin_jti),
+            text(&t.provider),
+            Arg::Int(t.created),
+            Arg::Int(t.expires),
+            Arg::Bool(t.revoked),
+            text(&t.doc),
+        ];
+        self.change(
+            "INSERT INTO refresh_tokens (token_hash, pool_id, client_id, username, origin_jti, provider, created, expires, revoked, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &args,
+            "refresh token",
+        )
+        .await
+    }
+
+    async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
+        let row: Option<RefreshRow> = on_db!(self, db => {
+            sqlx::query_as(REFRESH_SELECT)
+                .bind(token_hash)
+                .fetch_optional(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(row.map(refresh_from_row))
+    }
+
+    async fn revoke_refresh_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<RefreshTokenRecord>> {
+        let Some(record) = self.get_refresh_token(token_hash).await? else {
+            return Ok(None);
+        };
+        in_tx!(self, tx => {
+            sqlx::query("UPDATE refresh_tokens SET revoked = $2 WHERE token_hash = $1")
+                .bind(token_hash)
+                .bind(true)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            sqlx::query("INSERT INTO revoked_origins (pool_id, origin_jti, expires) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(&record.pool_id)
+                .bind(&record.origin_jti)
+                .bind(record.expires.max(now + 86_400_000))
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        });
+        Ok(Some(record))
+    }
+
+    async fn revoke_user_tokens(
+        &self,
+        pool_id: &str,
+        username: &str,
+        provider: Option<&str>,
+        now: i64,
+    ) -> StoreResult<u64> {
+        let rows: Vec<(String, i64)> = on_db!(self, db => {
+            sqlx::query_as("SELECT origin_jti, expires FROM refresh_tokens WHERE pool_id = $1 AND username = $2 AND revoked = $3 AND ($4 = '' OR provider = $4)")
+                .bind(pool_id)
+                .bind(username)
+                .bind(false)
+                .bind(provider.unwrap_or(""))
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        in_tx!(self, tx => {
+            sqlx::query("UPDATE refresh_tokens SET revoked = $3 WHERE pool_id = $1 AND username = $2 AND ($4 = '' OR provider = $4)")
+                .bind(pool_id)
+                .bind(username)
+                .bind(true)
+                .bind(provider.unwrap_or(""))
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            for (origin, expires) in &rows {
+                sqlx::query("INSERT INTO revoked_origins (pool_id, origin_jti, expires) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                    .bind(pool_id)
+                    .bind(origin)
+                    .bind((*expires).max(now + 86_400_000))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
+        });
+        Ok(rows.len() as u64)
+    }
+
+    async fn is_origin_revoked(&self, pool_id: &str, origin_jti: &str) -> StoreResult<bool> {
+        let row: Option<(String,)> = on_db!(self, db => {
+            sqlx::query_as("SELECT origin_jti FROM revoked_origins WHERE pool_id = $1 AND origin_jti = $2")
+                .bind(pool_id)
+                .bind(origin_jti)
+                .fetch_optional(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(row.is_some())
+    }
+
+    async fn add_audit_event(&self, e: &AuditEvent) -> StoreResult<()> {
+        let args = [
+            text(&e.id),
+            text(&e.pool_id),
+            Arg::Int(e.at),
+            text(&e.kind),
+            Arg::Text(to_doc(&e.detail)?),
+        ];
+        self.change(
+            "INSERT INTO audit_events (id, pool_id, at, kind, doc) VALUES ($1, $2, $3, $4, $5)",
+            &args,
+            "audit event",
+        )
+        .await
+    }
+
+    async fn audit_events(
+        &self,
+        pool_id: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        let rows: Vec<(String, String, i64, String, String)> = on_db!(self, db => {
+            sqlx::query_as("SELECT id, pool_id, at, kind, doc FROM audit_events WHERE ($1 = '' OR pool_id = $1) ORDER BY at DESC, id DESC LIMIT $2")
+                .bind(pool_id.unwrap_or(""))
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|(id, pool_id, at, kind, doc)| {
+                Ok(AuditEvent {
+                    id,
+                    pool_id,
+                    at,
+                    kind,
+                    detail: from_doc(&doc)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_link(&self, link: &IdentityLink) -> StoreResult<()> {
+        let args = [
+            text(&link.pool_id),
+            text(&link.provider),
+            text(&link.attribute),
+            text(&link.value),
+            text(&link.username),
+            Arg::Int(link.created),
+        ];
+        self.change(
+            "INSERT INTO identity_links (pool_id, provider, attribute, value, username, created) VALUES ($1, $2, $3, $4, $5, $6)",
+            &args,
+            "link",
+        )
+        .await
+    }
+
+    async fn provider_links(
+        &self,
+        pool_id: &str,
+        provider: &str,
+    ) -> StoreResult<Vec<IdentityLink>> {
+        let rows: Vec<LinkRow> = on_db!(self, db => {
+            sqlx::query_as("SELECT pool_id, provider, attribute, value, username, created FROM identity_links WHERE pool_id = $1 AND provider = $2 ORDER BY attribute, value")
+                .bind(pool_id)
+                .bind(provider)
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(rows.into_iter().map(link_from_row).collect())
+    }
+
+    async fn user_links(&self, pool_id: &str, username: &str) -> StoreResult<Vec<IdentityLink>> {
+        let rows: Vec<LinkRow> = on_db!(self, db => {
+            sqlx::query_as("SELECT pool_id, provider, attribute, value, username, created FROM identity_links WHERE pool_id = $1 AND username = $2 ORDER BY created")
+                .bind(pool_id)
+                .bind(username)
+                .fetch_all(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(rows.into_iter().map(link_from_row).collect())
+    }
+
+    async fn remove_link(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        attribute: &str,
+        value: &str,
+    ) -> StoreResult<Option<IdentityLink>> {
+        let row: Option<LinkRow> = on_db!(self, db => {
+            sqlx::query_as("DELETE FROM identity_links WHERE pool_id = $1 AND provider = $2 AND attribute = $3 AND value = $4 RETURNING pool_id, provider, attribute, value, username, created")
+                .bind(pool_id)
+                .bind(provider)
+                .bind(attribute)
+                .bind(value)
+                .fetch_optional(db)
+                .await
+                .map_err(backend)?
+        });
+        Ok(row.map(link_from_row))
+    }
+}
+
+type LinkRow = (String, String, String, String, String, i64);
+
+fn link_from_row(row: LinkRow) -> IdentityLink {
+    let (pool_id, provider, attribute, value, username, created) = row;
+    IdentityLink {
+        pool_id,
+        provider,
+        attribute,
+        value,
+        username,
+        created,
+    }
+}
+
+type RefreshRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    bool,
+    String,
+);
+
+const REFRESH_SELECT: &str = "SELECT token_hash, pool_id, client_id, username, origin_jti, provider, created, expires, revoked, doc FROM refresh_tokens WHERE token_hash = $1";
+
+fn refresh_from_row(row: RefreshRow) -> RefreshTokenRecord {
+    let (
+        token_hash,
+        pool_id,
+        client_id,
+        username,
+        origin_jti,
+        provider,
+        created,
+        expires,
+        revoked,
+        doc,
+    ) = row;
+    RefreshTokenRecord {
+        token_hash,
+        pool_id,
+        client_id,
+        username,
+        origin_jti,
+        provider,
+        created,
+        expires,
+        revoked,
+        doc,
     }
 }

@@ -1,5 +1,7 @@
 //! `cirrus`: the Cirrus server and its admin tools.
 
+mod admin;
+mod saml_check;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -16,11 +18,30 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(serve::ServeArgs),
+    /// Show the audit trail (sign-ins, refusals and why, key rotations).
+    Events(admin::EventsArgs),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(admin::KeysCommand),
+    /// SAML tools for admins.
+    #[command(subcommand)]
+    Saml(SamlCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SamlCommand {
+    /// Validate a SAMLResponse offline against IdP metadata and print every check as JSON.
+    Check(saml_check::Args),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Events(args) => admin::events(args),
+        Command::Keys(command) => admin::keys(command),
+        Command::Saml(SamlCommand::Check(args)) => {
+            std::process::ExitCode::from(u8::try_from(saml_check::run(args)).unwrap_or(2))
+        }
     }
 }

@@ -18,18 +18,28 @@ use cirrus_server::{AdminAuth, AppState};
 use cirrus_store::SqlStore;
 use clap::Args;
 
+/// Where the store is, and the key that opens its secrets; shared by every subcommand.
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// Directory of the embedded store (and of the generated master key).
+    #[arg(long, env = "CIRRUS_DATA_DIR", default_value = "./cirrus-data")]
+    pub data_dir: PathBuf,
+    /// A postgres:// URL selects PostgreSQL instead of the embedded store.
+    #[arg(long, env = "CIRRUS_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// File holding the master key (base64 of 32 bytes) that seals private keys in the store.
+    #[arg(long, env = "CIRRUS_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+}
+
 /// Flags of `cirrus serve`; each has an environment twin.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, env = "CIRRUS_LISTEN", default_value = "127.0.0.1:9229")]
     listen: SocketAddr,
-    /// Directory of the embedded store (and of the generated master key).
-    #[arg(long, env = "CIRRUS_DATA_DIR", default_value = "./cirrus-data")]
-    data_dir: PathBuf,
-    /// A postgres:// URL selects PostgreSQL instead of the embedded store.
-    #[arg(long, env = "CIRRUS_DATABASE_URL")]
-    database_url: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
     /// The URL clients reach this server at (default: http:// + the bound address).
     #[arg(long, env = "CIRRUS_PUBLIC_URL")]
     public_url: Option<String>,
@@ -43,9 +53,10 @@ pub struct ServeArgs {
     /// them. The environment twin CIRRUS_ADMIN_KEYS holds the pairs, comma-separated.
     #[arg(long)]
     admin_keys: Option<PathBuf>,
-    /// File holding the master key (base64 of 32 bytes) that seals private keys in the store.
-    #[arg(long, env = "CIRRUS_MASTER_KEY_FILE")]
-    master_key_file: Option<PathBuf>,
+    /// Rotate a pool's JWT signing keys when they are this many days old (0: only by hand,
+    /// with `cirrus keys rotate`).
+    #[arg(long, env = "CIRRUS_ROTATE_JWT_KEYS_DAYS", default_value_t = 90)]
+    rotate_jwt_keys_days: u32,
     /// Also allow http and private or loopback addresses in MetadataURL (development, tests).
     #[arg(long, env = "CIRRUS_ALLOW_INSECURE_METADATA_URLS")]
     allow_insecure_metadata_urls: bool,
@@ -70,6 +81,69 @@ fn load_admin_keys(args: &ServeArgs) -> Result<Option<AdminKeys>, String> {
             .map_err(|e| format!("CIRRUS_ADMIN_KEYS: {e}")),
         _ => Ok(None),
     }
+}
+
+/// Opens the store and assembles the service around it.
+pub async fn build(
+    store_args: &StoreArgs,
+    config: Config,
+    allow_insecure_metadata_urls: bool,
+) -> Result<(Cirrus, Arc<SqlStore>), String> {
+    let (store, master_key) = open_store(store_args).await?;
+    let store = Arc::new(store);
+    let cirrus = Cirrus {
+        store: store.clone() as Arc<dyn Store>,
+        clock: Arc::new(SystemClock),
+        vault: Arc::new(Vault::new(master_key)),
+        keys: Arc::default(),
+        fetcher: Arc::new(HttpMetadataFetcher::new(allow_insecure_metadata_urls)),
+        config: Arc::new(config),
+    };
+    Ok((cirrus, store))
+}
+
+/// Background work: purge expired sign-in state every minute; refresh URL metadata and rotate
+/// due JWT keys every ten minutes. Errors are logged and retried on the next round.
+fn spawn_maintenance(cirrus: Cirrus, rotate_days: u32) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut round: u64 = 0;
+        loop {
+            tick.tick().await;
+            if let Err(e) = cirrus.purge_expired().await {
+                tracing::warn!(%e, "purging expired sign-in state failed");
+            }
+            if round.is_multiple_of(10) {
+                match cirrus
+                    .refresh_metadata(cirrus_core::ops::maintenance::METADATA_REFRESH_MS)
+                    .await
+                {
+                    Ok(r) => {
+                        for (provider, reason) in &r.failed {
+                            tracing::warn!(%provider, %reason, "metadata refresh failed; keeping the last good metadata");
+                        }
+                        if !r.refreshed.is_empty() {
+                            tracing::info!(providers = ?r.refreshed, "metadata refreshed");
+                        }
+                    }
+                    Err(e) => tracing::warn!(%e, "metadata refresh failed"),
+                }
+                if rotate_days > 0 {
+                    match cirrus
+                        .rotate_due_jwt_keys(i64::from(rotate_days) * 86_400_000)
+                        .await
+                    {
+                        Ok(pools) if !pools.is_empty() => {
+                            tracing::info!(?pools, "JWT signing keys rotated")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(%e, "JWT key rotation failed"),
+                    }
+                }
+            }
+            round += 1;
+        }
+    });
 }
 
 /// Runs the server until a shutdown signal.
@@ -101,7 +175,8 @@ fn init_tracing() {
     }
 }
 
-async fn open_store(args: &ServeArgs) -> Result<(SqlStore, MasterKey), String> {
+/// Opens the store the flags name, and its master key.
+pub async fn open_store(args: &StoreArgs) -> Result<(SqlStore, MasterKey), String> {
     match &args.database_url {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             let Some(path) = &args.master_key_file else {
@@ -153,20 +228,18 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .unwrap_or_else(|| format!("http://{bound}"))
         .trim_end_matches('/')
         .to_string();
-    let (store, master_key) = open_store(&args).await?;
-    let engine = store.engine();
-    let store = Arc::new(store);
-    let cirrus = Cirrus {
-        store: store.clone() as Arc<dyn Store>,
-        clock: Arc::new(SystemClock),
-        vault: Arc::new(Vault::new(master_key)),
-        fetcher: Arc::new(HttpMetadataFetcher::new(args.allow_insecure_metadata_urls)),
-        config: Arc::new(Config {
+    let (cirrus, store) = build(
+        &args.store,
+        Config {
             region: args.region.clone(),
             account_id: args.account_id.clone(),
             public_url: public_url.clone(),
-        }),
-    };
+        },
+        args.allow_insecure_metadata_urls,
+    )
+    .await?;
+    let engine = store.engine();
+    spawn_maintenance(cirrus.clone(), args.rotate_jwt_keys_days);
     let auth = match admin_keys {
         Some(keys) => AdminAuth::SigV4(Arc::new(keys)),
         None => AdminAuth::Open,

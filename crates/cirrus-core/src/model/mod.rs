@@ -7,6 +7,7 @@ pub mod group;
 pub mod identity_provider;
 pub mod resource_server;
 pub mod schema;
+pub mod session;
 pub mod user;
 pub mod user_pool;
 

@@ -1,11 +1,17 @@
 //! The operations of the user pool service, one module per resource. Each validates its input
 //! against the API model and the pool's rules before it touches the store.
 
+pub mod audit;
 pub mod clients;
 pub mod domains;
+pub mod federation;
 pub mod groups;
 pub mod identity_providers;
+pub mod links;
+pub mod maintenance;
+pub mod oauth;
 pub mod resource_servers;
+pub mod sessions;
 pub mod user_pools;
 pub mod users;
 
@@ -42,6 +48,7 @@ pub struct Cirrus {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub vault: Arc<Vault>,
+    pub keys: Arc<crate::tokens::KeyCache>,
     pub fetcher: Arc<dyn MetadataFetcher>,
     pub config: Arc<Config>,
 }

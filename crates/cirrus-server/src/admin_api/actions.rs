@@ -382,6 +382,45 @@ pub async fn dispatch(c: &Cirrus, action: &str, input: Value) -> Out {
             Ok(with_token(out, "PaginationToken", token))
         }
 
+        // --- linked identities ---
+        "AdminLinkProviderForUser" => {
+            let pool_id = i.string("UserPoolId")?;
+            let (dest, source) = (i.structure("DestinationUser")?, i.structure("SourceUser")?);
+            c.link_provider_for_user(&pool_id, &dest, &source).await?;
+            Ok(json!({}))
+        }
+        "AdminDisableProviderForUser" => {
+            let pool_id = i.string("UserPoolId")?;
+            c.disable_provider_for_user(&pool_id, &i.structure("User")?)
+                .await?;
+            Ok(json!({}))
+        }
+
+        // --- sessions and token-authorized calls ---
+        "GetUser" => {
+            let (username, attributes) = c.get_user_by_token(&i.string("AccessToken")?).await?;
+            Ok(json!({"Username": username, "UserAttributes": attributes}))
+        }
+        "GlobalSignOut" => {
+            c.global_sign_out(&i.string("AccessToken")?).await?;
+            Ok(json!({}))
+        }
+        "AdminUserGlobalSignOut" => {
+            c.admin_global_sign_out(&i.string("UserPoolId")?, &i.string("Username")?)
+                .await?;
+            Ok(json!({}))
+        }
+        "RevokeToken" => {
+            let secret = i.opt_string("ClientSecret")?;
+            c.revoke_token_api(
+                &i.string("Token")?,
+                &i.string("ClientId")?,
+                secret.as_deref(),
+            )
+            .await?;
+            Ok(json!({}))
+        }
+
         // --- groups ---
         "CreateGroup" => {
             let g = c.create_group(i.typed()?).await?;

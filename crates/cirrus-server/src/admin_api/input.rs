@@ -113,6 +113,20 @@ impl Input {
         }
     }
 
+    /// A required structure.
+    pub fn structure<T: DeserializeOwned>(&self, key: &str) -> Result<T, ApiError> {
+        match self.0.get(key) {
+            None => Err(validate::missing(&camel(key)).into()),
+            Some(v @ Value::Object(_)) => serde_json::from_value(v.clone()).map_err(|e| {
+                ApiError::new(
+                    "SerializationException",
+                    format!("Unexpected value at '{}': {e}", camel(key)),
+                )
+            }),
+            Some(_) => Err(wrong_type(key, "a structure")),
+        }
+    }
+
     /// An optional list of typed structures.
     pub fn list<T: DeserializeOwned>(&self, key: &str) -> Result<Vec<T>, ApiError> {
         match self.0.get(key) {

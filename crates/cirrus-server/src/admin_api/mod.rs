@@ -86,6 +86,9 @@ impl From<Error> for ApiError {
             Error::LimitExceeded(_) => "LimitExceededException",
             Error::NotAuthorized(_) => "NotAuthorizedException",
             Error::ConcurrentModification(_) => "ConcurrentModificationException",
+            Error::Unauthorized(_) => "UnauthorizedException",
+            Error::UnsupportedOperation(_) => "UnsupportedOperationException",
+            Error::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
             Error::Serialization(_) => "SerializationException",
             Error::Store(_) | Error::Internal(_) => "InternalErrorException",
         };
@@ -98,6 +101,11 @@ impl From<Error> for ApiError {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                 }
             }
+            Error::Unauthorized(m) => ApiError {
+                error_type,
+                message: m,
+                status: StatusCode::UNAUTHORIZED,
+            },
             other => ApiError::new(error_type, other.to_string()),
         }
     }

@@ -1,0 +1,134 @@
+//! Admin subcommands that work on the store directly: `cirrus events` and `cirrus keys rotate`.
+
+use std::process::ExitCode;
+
+use cirrus_core::ops::Config;
+use clap::{Args, Subcommand};
+
+use crate::serve::{StoreArgs, build};
+
+/// `cirrus events`: the audit trail, newest first.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only this pool's events.
+    #[arg(long)]
+    pool: Option<String>,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// How many events to show.
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `cirrus keys ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make new JWT signing keys for a pool; the old ones stay published until their tokens expire.
+    Rotate {
+        /// The pool whose keys to rotate.
+        #[arg(long)]
+        pool: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+fn offline_config() -> Config {
+    Config {
+        region: std::env::var("CIRRUS_REGION").unwrap_or_else(|_| "us-east-1".into()),
+        account_id: std::env::var("CIRRUS_ACCOUNT_ID").unwrap_or_else(|_| "000000000000".into()),
+        public_url: std::env::var("CIRRUS_PUBLIC_URL")
+            .unwrap_or_else(|_| "http://127.0.0.1:9229".into()),
+    }
+}
+
+fn finish(result: Result<(), String>, command: &str) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cirrus {command}: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn format_time(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// Prints audit events.
+pub fn events(args: EventsArgs) -> ExitCode {
+    let result = runtime().and_then(|rt| {
+        rt.block_on(async {
+            let (cirrus, store) = build(&args.store, offline_config(), false).await?;
+            let events = cirrus
+                .audit_events(args.pool.as_deref(), args.limit)
+                .await
+                .map_err(|e| e.to_string())?;
+            for e in &events {
+                if args.json {
+                    let line = serde_json::json!({
+                        "id": e.id, "pool_id": e.pool_id, "at": format_time(e.at), "kind": e.kind, "detail": e.detail,
+                    });
+                    println!("{line}");
+                } else {
+                    let d = &e.detail;
+                    let field = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_string();
+                    println!(
+                        "{}  {}  {:<18} provider={} check={} id={}  {}",
+                        format_time(e.at),
+                        e.pool_id,
+                        e.kind,
+                        field("provider"),
+                        field("check"),
+                        e.id,
+                        field("message"),
+                    );
+                }
+            }
+            store.close().await;
+            Ok(())
+        })
+    });
+    finish(result, "events")
+}
+
+/// Runs a `cirrus keys` command.
+pub fn keys(command: KeysCommand) -> ExitCode {
+    let KeysCommand::Rotate {
+        pool,
+        store: store_args,
+    } = command;
+    let result = runtime().and_then(|rt| {
+        rt.block_on(async {
+            let (cirrus, store) = build(&store_args, offline_config(), false).await?;
+            let kids = cirrus
+                .rotate_jwt_keys(&pool)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "rotated the JWT signing keys of {pool}; signing now with: {}",
+                kids.join(", ")
+            );
+            store.close().await;
+            Ok(())
+        })
+    });
+    finish(result, "keys rotate")
+}
