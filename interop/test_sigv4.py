@@ -151,3 +151,15 @@ def test_incomplete_signature(signed_server):
     }
     r = requests.post(signed_server.url + "/", data=b'{"MaxResults": 1}', headers=headers, timeout=10)
     assert error_of(r)[0] == "IncompleteSignatureException"
+
+
+def test_token_operations_need_no_signature(signed_server):
+    """Operations Cognito leaves unsigned (spec §1.3) pass without SigV4 and are judged by their token."""
+    c = make_client(signed_server.url, config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
+    with aws_error("NotAuthorizedException"):
+        c.get_user(AccessToken="not.a.token")
+    with aws_error("NotAuthorizedException"):
+        c.global_sign_out(AccessToken="not.a.token")
+    # An admin operation next to them still needs the signature.
+    with aws_error("MissingAuthenticationTokenException"):
+        c.admin_get_user(UserPoolId="us-east-1_abcdefghi", Username="u")
