@@ -132,6 +132,8 @@ class Server:
         self.url: str | None = None
         self.stderr_path = Path(tempfile.mkstemp(prefix="cirrus-stderr-", suffix=".log", dir=store.data_dir)[1])
         self.returncode: int | None = None
+        self.wait_healthy = True
+        self.health_url: str | None = None  # when the public URL is not where the server listens
 
     @property
     def argv(self) -> list[str]:
@@ -167,9 +169,28 @@ class Server:
                         self.kill()
                         raise ServerStartError(f"unexpected first line on stdout: {first!r}\n{self.stderr()}")
                     self.url = first[len(READY_PREFIX):].strip()
+                    if self.wait_healthy:
+                        self._wait_healthy(deadline)
                     return self
         self.kill()
         raise ServerStartError(f"cirrus serve was not ready within {START_TIMEOUT}s:\n{self.stderr()}")
+
+    def _wait_healthy(self, deadline: float) -> None:
+        """One answered /healthz after the ready line. The ready line alone is not enough for a
+        clean SIGTERM right away (see test_serve_flags.test_sigterm_right_after_the_ready_line)."""
+        import urllib.request
+
+        base = self.url
+        if self.health_url:
+            base = self.health_url
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.02)
+        raise ServerStartError(f"cirrus serve printed its ready line but /healthz never answered:\n{self.stderr()}")
 
     def stderr(self) -> str:
         try:
@@ -291,8 +312,10 @@ def launch():
     """Starts extra servers for one test; each must exit 0 on SIGTERM at teardown."""
     servers: list[Server] = []
 
-    def start(store: Store, *extra_args, listen: str = "127.0.0.1:0", env: dict | None = None) -> Server:
+    def start(store: Store, *extra_args, listen: str = "127.0.0.1:0", env: dict | None = None,
+              health_url: str | None = None) -> Server:
         srv = Server(store, extra_args, listen=listen, env=env)
+        srv.health_url = health_url
         servers.append(srv)
         return srv.start()
 

@@ -227,3 +227,19 @@ def test_list_clients_pagination(cognito, pool):
         cognito.list_user_pool_clients(UserPoolId=pool, MaxResults=61)
     with aws_error("ResourceNotFoundException"):
         cognito.list_user_pool_clients(UserPoolId="us-east-1_Missing00", MaxResults=10)
+
+
+def test_explicit_auth_flows(cognito, pool):
+    c = cognito.create_user_pool_client(UserPoolId=pool, ClientName="f", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    assert c["UserPoolClient"]["ExplicitAuthFlows"] == ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    with aws_error("InvalidParameterException"):
+        cognito.create_user_pool_client(UserPoolId=pool, ClientName="f", ExplicitAuthFlows=["USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"])
+    with aws_error("InvalidParameterException", "explicitAuthFlows"):
+        cognito.create_user_pool_client(UserPoolId=pool, ClientName="f", ExplicitAuthFlows=["ALLOW_MAGIC"])
+
+
+def test_code_flow_needs_callback_urls(cognito, pool):
+    with aws_error("InvalidParameterException", "CallbackURLs"):
+        cognito.create_user_pool_client(
+            UserPoolId=pool, ClientName="nocb", AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid"]
+        )

@@ -109,3 +109,12 @@ def test_update_prefix_domain(cognito, pool):
         cognito.update_user_pool_domain(UserPoolId=pool, Domain=domain, CustomDomainConfig={"CertificateArn": CERT_ARN})
     with aws_error("ResourceNotFoundException"):
         cognito.update_user_pool_domain(UserPoolId=pool, Domain=unique("nothere-"), ManagedLoginVersion=2)
+
+
+def test_custom_domain_taken_by_another_pool(cognito, pool):
+    other = cognito.create_user_pool(PoolName=unique("other-"))["UserPool"]["Id"]
+    domain = f"auth-{unique()}.example.net"
+    cognito.create_user_pool_domain(UserPoolId=pool, Domain=domain, CustomDomainConfig={"CertificateArn": CERT_ARN})
+    with aws_error("InvalidParameterException", domain):
+        cognito.create_user_pool_domain(UserPoolId=other, Domain=domain, CustomDomainConfig={"CertificateArn": CERT_ARN})
+    assert cognito.describe_user_pool_domain(Domain=domain)["DomainDescription"]["UserPoolId"] == pool

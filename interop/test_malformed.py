@@ -142,3 +142,37 @@ def test_empty_output_operations_answer_json(server, cognito):
 def test_get_is_not_the_admin_api(server, unchanged):
     r = requests.get(server.url + "/", headers={"X-Amz-Target": TARGET + "ListUserPools"}, timeout=10)
     assert r.status_code in (404, 405), r.status_code
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"PoolName": "\\ud800"}', b'{"PoolName": "p", "Schema": ' + b"[" * 5000 + b"]" * 5000 + b"}"],
+    ids=["lone-surrogate", "deep-nesting"],
+)
+def test_hostile_json(server, unchanged, body):
+    r = raw_call(server.url, "CreateUserPool", body)
+    assert r.status_code == 400, r.status_code
+    t, _ = error_of(r)
+    assert t in ("SerializationException", "InvalidParameterException"), t
+
+
+def test_nul_in_names_never_internal_error(server, cognito, unchanged):
+    r = raw_call(server.url, "CreateUserPool", {"PoolName": "nul\u0000pool"})
+    assert error_of(r)[0] == "InvalidParameterException"
+
+
+def test_oversized_chunked_body(server, unchanged):
+    """Without a Content-Length the limit still holds."""
+
+    def chunks():
+        yield b'{"PoolName": "chunked", "UserPoolTags": {"k": "'
+        for _ in range(40):
+            yield b"v" * 65536
+        yield b'"}}'
+
+    r = requests.post(
+        server.url + "/", data=chunks(),
+        headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": TARGET + "CreateUserPool"}, timeout=30,
+    )
+    assert r.status_code == 400, r.status_code
+    assert "too large" in error_of(r)[1]

@@ -98,6 +98,13 @@ def test_tampered_and_stale_signatures(signed_server):
     assert h["X-Amz-Date"] == old.strftime("%Y%m%dT%H%M%SZ")
     r = requests.post(signed_server.url + "/", data=body, headers=h, timeout=10)
     assert error_of(r)[0] == "InvalidSignatureException"
+    # ... or 10 minutes ahead; 2 minutes ahead is within the window.
+    ahead = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=10)
+    r = requests.post(signed_server.url + "/", data=body, headers=_signed(signed_server.url, body, when=ahead), timeout=10)
+    assert error_of(r)[0] == "InvalidSignatureException"
+    near = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=2)
+    r = requests.post(signed_server.url + "/", data=body, headers=_signed(signed_server.url, body, when=near), timeout=10)
+    assert r.status_code == 200, r.text
 
 
 def test_open_loopback_server_accepts_signed_and_unsigned(server):
@@ -131,3 +138,28 @@ def test_bad_admin_keys_file_refuses_to_start(fresh_store, tmp_path):
     assert rc != 0 and "--admin-keys" in err and "cirrus listening on" not in out
     rc, out, err = run_serve_expect_exit(["--listen", "127.0.0.1:0", "--admin-keys", str(tmp_path / "missing"), *fresh_store().args()])
     assert rc != 0 and "cannot read --admin-keys" in err
+
+
+def test_incomplete_signature(signed_server):
+    import requests
+
+    headers = {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": TARGET + "ListUserPools",
+        "X-Amz-Date": dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
+        "Authorization": "AWS4-HMAC-SHA256 Credential=garbage",
+    }
+    r = requests.post(signed_server.url + "/", data=b'{"MaxResults": 1}', headers=headers, timeout=10)
+    assert error_of(r)[0] == "IncompleteSignatureException"
+
+
+def test_token_operations_need_no_signature(signed_server):
+    """Operations Cognito leaves unsigned (spec §1.3) pass without SigV4 and are judged by their token."""
+    c = make_client(signed_server.url, config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
+    with aws_error("NotAuthorizedException"):
+        c.get_user(AccessToken="not.a.token")
+    with aws_error("NotAuthorizedException"):
+        c.global_sign_out(AccessToken="not.a.token")
+    # An admin operation next to them still needs the signature.
+    with aws_error("MissingAuthenticationTokenException"):
+        c.admin_get_user(UserPoolId="us-east-1_abcdefghi", Username="u")

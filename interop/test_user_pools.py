@@ -327,3 +327,10 @@ def test_tags_other_account_arn_is_not_found(cognito, pool):
     arn = cognito.describe_user_pool(UserPoolId=pool)["UserPool"]["Arn"]
     with aws_error("ResourceNotFoundException"):
         cognito.list_tags_for_resource(ResourceArn=arn.replace("000000000000", "123456789012"))
+
+
+def test_tag_count_limit(cognito):
+    pool = cognito.create_user_pool(PoolName=unique("tag50-"), UserPoolTags={f"k{i}": "v" for i in range(50)})["UserPool"]
+    with aws_error("InvalidParameterException", "50"):
+        cognito.tag_resource(ResourceArn=pool["Arn"], Tags={"one-more": "v"})
+    assert len(cognito.list_tags_for_resource(ResourceArn=pool["Arn"])["Tags"]) == 50
