@@ -149,6 +149,17 @@ impl AuthnRequest {
         write(&mut w, Event::End(BytesEnd::new("samlp:AuthnRequest")))?;
         finish(w)
     }
+
+    /// The request XML with an enveloped RSA-SHA256 signature after the Issuer (for IdPs that
+    /// take AuthnRequests over HTTP-POST; base64 it with [`post_binding_value`]).
+    pub fn to_signed_xml(&self, signer: &RedirectSigner) -> Result<String, MessageError> {
+        sign_enveloped(
+            &self.to_xml()?,
+            &self.id,
+            SignaturePlacement::AfterIssuer,
+            signer,
+        )
+    }
 }
 
 impl LogoutRequest {

@@ -18,7 +18,7 @@
 
 use std::io::Read as _;
 
-use aws_lc_rs::signature::UnparsedPublicKey;
+use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use time::OffsetDateTime;
@@ -159,6 +159,25 @@ fn base64_value(raw: &str, what: &str) -> Result<Vec<u8>, ResponseError> {
         .map_err(|e| ResponseError::Base64(format!("{what}: {e}")))
 }
 
+/// Verification algorithms for a query signature. ECDSA query signatures come in two encodings
+/// in practice: XML-DSig's fixed-width `r || s` and the ASN.1 DER `ECDSA-Sig-Value` that
+/// OpenSAML/Shibboleth and other JCA-based IdPs produce for this binding (they sign the octets
+/// with the platform API, no XML-DSig conversion). Both encode the same (r, s), so accepting both
+/// adds no forgery path.
+fn query_verifiers(alg: SignatureAlgorithm) -> Vec<&'static dyn VerificationAlgorithm> {
+    match alg {
+        SignatureAlgorithm::EcdsaSha256 => vec![
+            &signature::ECDSA_P256_SHA256_FIXED,
+            &signature::ECDSA_P256_SHA256_ASN1,
+        ],
+        SignatureAlgorithm::EcdsaSha384 => vec![
+            &signature::ECDSA_P384_SHA384_FIXED,
+            &signature::ECDSA_P384_SHA384_ASN1,
+        ],
+        other => vec![other.verification()],
+    }
+}
+
 /// Raw-DEFLATE inflation capped at `cap` bytes; trailing data after the stream is refused.
 pub fn inflate_capped(deflated: &[u8], cap: usize) -> Result<Vec<u8>, ResponseError> {
     let mut decoder = flate2::bufread::DeflateDecoder::new(deflated);
@@ -245,9 +264,11 @@ pub fn decode_redirect(
             let cert = certs
                 .iter()
                 .find(|c| {
-                    UnparsedPublicKey::new(alg.verification(), &c.spki_der)
-                        .verify(signed.as_bytes(), &sig)
-                        .is_ok()
+                    query_verifiers(alg).iter().any(|v| {
+                        UnparsedPublicKey::new(*v, &c.spki_der)
+                            .verify(signed.as_bytes(), &sig)
+                            .is_ok()
+                    })
                 })
                 .ok_or_else(|| sig_err(DsigError::SignatureInvalid(certs.len())))?;
             Some((alg, cert.sha256_fingerprint))

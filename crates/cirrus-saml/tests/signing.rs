@@ -533,6 +533,36 @@ fn signed_logout_response_verifies_and_validates() {
 }
 
 #[test]
+fn signed_authn_request_for_post_binding() {
+    let req = AuthnRequest::new(
+        message_id(&[0x33; 20]),
+        parse_datetime(NOW).unwrap(),
+        "https://idp.example.test/sso",
+        ACS,
+        POOL_SP,
+    );
+    let xml = req.to_signed_xml(&signer()).unwrap();
+    let doc = xml::parse(&xml, &XmlLimits::MESSAGE).unwrap();
+    assert_eq!(
+        local_names(doc.root_element()),
+        ["Issuer", "Signature", "NameIDPolicy"]
+    );
+    verify_enveloped(
+        doc.root_element(),
+        &[cert("sp-rsa")],
+        &AlgorithmPolicy::default(),
+    )
+    .unwrap();
+    for (tool, err) in oracles_verify(
+        "authn_request.xml",
+        &xml,
+        "urn:oasis:names:tc:SAML:2.0:protocol:AuthnRequest",
+    ) {
+        assert_eq!(err, "", "{tool} refused our signed AuthnRequest");
+    }
+}
+
+#[test]
 fn signing_errors() {
     let s = signer();
     let xml = logout_request().to_xml().unwrap();

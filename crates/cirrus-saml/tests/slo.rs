@@ -14,7 +14,7 @@ use aws_lc_rs::signature::{self, EcdsaKeyPair, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use cirrus_saml::datetime::parse_datetime;
-use cirrus_saml::dsig::{AlgorithmPolicy, SignatureAlgorithm, verify_enveloped};
+use cirrus_saml::dsig::{AlgorithmPolicy, verify_enveloped};
 use cirrus_saml::error::{DsigError, ResponseError};
 use cirrus_saml::messages::*;
 use cirrus_saml::redirect::{MAX_INFLATED_BYTES, inflate_capped};
@@ -66,10 +66,16 @@ fn sign_query(key: &str, alg: &str, data: &[u8]) -> Vec<u8> {
         RSA_SHA384 => rsa(&signature::RSA_PKCS1_SHA384),
         RSA_SHA512 => rsa(&signature::RSA_PKCS1_SHA512),
         ECDSA_SHA256 | ECDSA_SHA384 => {
-            let a = if alg == ECDSA_SHA256 {
-                &signature::ECDSA_P256_SHA256_FIXED_SIGNING
-            } else {
-                &signature::ECDSA_P384_SHA384_FIXED_SIGNING
+            // "<key>:asn1" signs with the DER encoding (as JCA-based IdPs do), else r || s.
+            let (key, asn1) = match key.strip_suffix(":asn1") {
+                Some(k) => (k, true),
+                None => (key, false),
+            };
+            let a = match (alg == ECDSA_SHA256, asn1) {
+                (true, false) => &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                (true, true) => &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                (false, false) => &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+                (false, true) => &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
             };
             EcdsaKeyPair::from_pkcs8(a, &key_der(key))
                 .unwrap()
@@ -232,6 +238,8 @@ fn redirect_signature_algorithms_and_sha1_opt_in() {
         ("idp-rsa", RSA_SHA512),
         ("idp-ec256", ECDSA_SHA256),
         ("idp-ec384", ECDSA_SHA384),
+        ("idp-ec256:asn1", ECDSA_SHA256),
+        ("idp-ec384:asn1", ECDSA_SHA384),
     ] {
         let q = idp_query(
             "SAMLRequest",
@@ -816,8 +824,8 @@ fn logout_response_over_redirect() {
 
 #[test]
 fn redirect_query_from_an_independent_encoder() {
-    // Python's zlib + base64 + urllib.parse.quote_plus + `cryptography` RSA-SHA256: a query as
-    // pysaml2 / python3-saml IdPs build it.
+    // Python's zlib + base64 + urllib.parse.quote_plus + `cryptography` RSA-SHA256 and
+    // ECDSA-SHA256 (DER): a query as pysaml2 / python3-saml IdPs build it.
     let have = Command::new("python3")
         .args(["-c", "import cryptography"])
         .output()
@@ -831,37 +839,43 @@ fn redirect_query_from_an_independent_encoder() {
     let script = r#"
 import base64, sys, zlib, urllib.parse
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
-xml, keyfile = sys.stdin.read(), sys.argv[1]
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+xml, keyfile, alg = sys.stdin.read(), sys.argv[1], sys.argv[2]
 c = zlib.compressobj(9, zlib.DEFLATED, -15)
 data = c.compress(xml.encode()) + c.flush()
 q = "SAMLRequest=" + urllib.parse.quote_plus(base64.b64encode(data).decode())
 q += "&RelayState=" + urllib.parse.quote_plus("state with spaces/+&=")
-q += "&SigAlg=" + urllib.parse.quote_plus("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
+q += "&SigAlg=" + urllib.parse.quote_plus(alg)
 key = serialization.load_pem_private_key(open(keyfile, "rb").read(), None)
-sig = key.sign(q.encode(), padding.PKCS1v15(), hashes.SHA256())
+if isinstance(key, ec.EllipticCurvePrivateKey):
+    sig = key.sign(q.encode(), ec.ECDSA(hashes.SHA256()))  # DER, as JCA/OpenSSL produce
+else:
+    sig = key.sign(q.encode(), padding.PKCS1v15(), hashes.SHA256())
 print(q + "&Signature=" + urllib.parse.quote_plus(base64.b64encode(sig).decode()))
 "#;
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .arg(fixture_path("keys/idp-rsa.key"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(logout_request_xml().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let query = String::from_utf8(out.stdout).unwrap();
-    let r = validate_logout_request_redirect(query.trim(), &trust(), &expect()).unwrap();
-    assert_eq!(r.relay_state.as_deref(), Some("state with spaces/+&="));
-    assert_eq!(r.name_id.value, "alice&co");
-    let _ = SignatureAlgorithm::RsaSha256;
+    for (key, alg) in [("idp-rsa", RSA_SHA256), ("idp-ec256", ECDSA_SHA256)] {
+        let mut child = Command::new("python3")
+            .args(["-c", script])
+            .arg(fixture_path(&format!("keys/{key}.key")))
+            .arg(alg)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(logout_request_xml().as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let query = String::from_utf8(out.stdout).unwrap();
+        let r = validate_logout_request_redirect(query.trim(), &trust(), &expect())
+            .unwrap_or_else(|e| panic!("{alg}: {e}"));
+        assert_eq!(r.relay_state.as_deref(), Some("state with spaces/+&="));
+        assert_eq!(r.name_id.value, "alice&co");
+    }
 }
 
 #[test]
