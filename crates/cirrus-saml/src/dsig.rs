@@ -66,7 +66,7 @@ impl SignatureAlgorithm {
         })
     }
 
-    fn verification(self) -> &'static dyn VerificationAlgorithm {
+    pub(crate) fn verification(self) -> &'static dyn VerificationAlgorithm {
         match self {
             Self::RsaSha1 => &signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
             Self::RsaSha256 => &signature::RSA_PKCS1_2048_8192_SHA256,

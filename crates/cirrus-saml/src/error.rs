@@ -484,6 +484,32 @@ pub enum ResponseError {
     /// Attribute structure refused.
     #[error("attribute rejected: {0}")]
     Attribute(String),
+    /// The root element is not the expected protocol message.
+    #[error("root element is {found}, expected {expected}")]
+    WrongRoot {
+        /// Expected qualified name, e.g. `samlp:LogoutRequest`.
+        expected: &'static str,
+        /// Expanded name found.
+        found: String,
+    },
+    /// HTTP-Redirect query refused: missing, duplicated or encoded parameter names, SigAlg
+    /// without Signature or the reverse, bad percent-encoding.
+    #[error("HTTP-Redirect query rejected: {0}")]
+    Binding(String),
+    /// The DEFLATE payload of the HTTP-Redirect binding is corrupt, has trailing data, or
+    /// inflates beyond the cap (deflate bomb).
+    #[error("HTTP-Redirect payload rejected: {0}")]
+    Inflate(String),
+    /// The Issuer of a logout message is absent or not the IdP's entity ID.
+    #[error("{element} Issuer is {found:?}, expected {expected:?}")]
+    Issuer {
+        /// `LogoutRequest` or `LogoutResponse`.
+        element: &'static str,
+        /// Configured IdP entity ID.
+        expected: String,
+        /// Issuer found (empty if absent).
+        found: String,
+    },
 }
 
 impl ResponseError {
@@ -517,6 +543,10 @@ impl ResponseError {
             Audience(_) => "audience",
             AuthnStatementCount(_) => "authn_statement",
             Attribute(_) => "attributes",
+            WrongRoot { .. } => "schema",
+            Binding(_) => "binding",
+            Inflate(_) => "deflate",
+            Issuer { .. } => "issuer",
         }
     }
 }

@@ -149,6 +149,17 @@ impl AuthnRequest {
         write(&mut w, Event::End(BytesEnd::new("samlp:AuthnRequest")))?;
         finish(w)
     }
+
+    /// The request XML with an enveloped RSA-SHA256 signature after the Issuer (for IdPs that
+    /// take AuthnRequests over HTTP-POST; base64 it with [`post_binding_value`]).
+    pub fn to_signed_xml(&self, signer: &RedirectSigner) -> Result<String, MessageError> {
+        sign_enveloped(
+            &self.to_xml()?,
+            &self.id,
+            SignaturePlacement::AfterIssuer,
+            signer,
+        )
+    }
 }
 
 impl LogoutRequest {
@@ -429,8 +440,10 @@ pub struct LogoutResponse {
     pub id: String,
     /// The request it answers.
     pub in_response_to: String,
-    /// Whether it was signed (and verified).
+    /// Whether it was signed (and verified): enveloped signature or redirect query signature.
     pub signed: bool,
+    /// The decoded RelayState (HTTP-Redirect binding only; `None` for POST).
+    pub relay_state: Option<String>,
 }
 
 /// Validates a base64 `LogoutResponse` (HTTP-POST binding): structure, signature (verified when
@@ -455,10 +468,47 @@ pub fn validate_logout_response(
     let bytes = STANDARD
         .decode(compact.as_bytes())
         .map_err(|e| ResponseError::Base64(e.to_string()))?;
-    let doc = xml::parse_bytes(&bytes, &expect.limits)?;
+    logout_response_from_xml(&bytes, false, trust, expect)
+}
+
+/// Validates a `LogoutResponse` received over the HTTP-Redirect binding. `raw_query` is the
+/// request's query string exactly as received (see [`crate::redirect`]); the query signature is
+/// verified over those octets (required if `expect.require_signature`), the payload inflated
+/// with a 256 KiB cap, and then every check of [`validate_logout_response`] applies. An
+/// embedded `ds:Signature` is refused on this binding.
+pub fn validate_logout_response_redirect(
+    raw_query: &str,
+    trust: &ProviderTrust,
+    expect: &LogoutExpectations,
+) -> Result<LogoutResponse, ResponseError> {
+    let msg = crate::redirect::decode_redirect(
+        raw_query,
+        RedirectParam::Response,
+        trust,
+        expect.now,
+        expect.require_signature,
+        "LogoutResponse",
+    )?;
+    let mut out = logout_response_from_xml(&msg.xml, msg.signature.is_some(), trust, expect)?;
+    out.relay_state = msg.relay_state;
+    Ok(out)
+}
+
+/// The checks of a decoded LogoutResponse. `query_signed`: the whole message was covered by a
+/// verified HTTP-Redirect query signature (then no `ds:Signature` may appear in it).
+fn logout_response_from_xml(
+    bytes: &[u8],
+    query_signed: bool,
+    trust: &ProviderTrust,
+    expect: &LogoutExpectations,
+) -> Result<LogoutResponse, ResponseError> {
+    let doc = xml::parse_bytes(bytes, &expect.limits)?;
     let root = doc.root_element();
     if !root.has_tag_name((NS_SAMLP, "LogoutResponse")) {
-        return Err(ResponseError::NotAResponse(xml::expanded_name(root)));
+        return Err(ResponseError::WrongRoot {
+            expected: "samlp:LogoutResponse",
+            found: xml::expanded_name(root),
+        });
     }
     dsig::check_unique_ids(&doc).map_err(|e| match e {
         crate::error::DsigError::DuplicateId(id) => ResponseError::DuplicateId(id),
@@ -471,7 +521,7 @@ pub fn validate_logout_response(
         .descendants()
         .filter(|n| n.has_tag_name((NS_DS, "Signature")))
     {
-        if sig.parent_element() != Some(root) {
+        if query_signed || sig.parent_element() != Some(root) {
             let where_ = sig
                 .parent_element()
                 .map(xml::expanded_name)
@@ -492,11 +542,12 @@ pub fn validate_logout_response(
                     source,
                 })?,
             )
-        } else if expect.require_signature {
+        } else if expect.require_signature && !query_signed {
             return Err(ResponseError::SignatureMissing);
         } else {
             None
         };
+    let signed = query_signed || verified.is_some();
     let signed_doc = verified
         .as_ref()
         .map(VerifiedElement::parse)
@@ -560,7 +611,7 @@ pub fn validate_logout_response(
     }
     match msg.attribute("Destination") {
         Some(d) if d == expect.slo_url => {}
-        None if verified.is_none() => {}
+        None if !signed => {}
         found => {
             return Err(ResponseError::Destination {
                 expected: expect.slo_url.clone(),
@@ -597,6 +648,7 @@ pub fn validate_logout_response(
     Ok(LogoutResponse {
         id,
         in_response_to: in_response_to.to_string(),
-        signed: verified.is_some(),
+        signed,
+        relay_state: None,
     })
 }

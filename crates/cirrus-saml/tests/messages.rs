@@ -348,6 +348,9 @@ fn logout_response_rejections() {
     // A SAML Response posted to the logout endpoint.
     assert!(matches!(
         validate(&signed_assertion_response("alice@example.test")),
-        Err(ResponseError::NotAResponse(_))
+        Err(ResponseError::WrongRoot {
+            expected: "samlp:LogoutResponse",
+            ..
+        })
     ));
 }

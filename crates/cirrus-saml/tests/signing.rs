@@ -49,55 +49,93 @@ fn metadata() -> SpMetadata {
     }
 }
 
-fn tmp(name: &str, contents: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("cirrus-saml-signing-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, contents).unwrap();
-    path
+/// Writes `contents` to a file of its own in the temp dir (removed by [`TmpFile`]'s drop).
+struct TmpFile(std::path::PathBuf);
+
+impl TmpFile {
+    fn new(name: &str, contents: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("cirrus-saml-signing-{}-{name}", std::process::id()));
+        std::fs::write(&path, contents).unwrap();
+        TmpFile(path)
+    }
 }
 
-/// `Some(stderr)` on failure, `Some("")` on success, `None` when xmlsec1 is missing.
-fn xmlsec1_verify(name: &str, xml: &str, id_node: &str) -> Option<String> {
-    if Command::new("xmlsec1").arg("--version").output().is_err() {
+impl Drop for TmpFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn python_has(modules: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Verifies `xml`'s enveloped signature with the SP certificate using the independent
+/// verifiers available: `xmlsec1` and Python `signxml`. Returns (tool, "" on success or its
+/// complaint); a missing tool is skipped with a printed reason.
+fn oracles_verify(name: &str, xml: &str, id_node: &str) -> Vec<(&'static str, String)> {
+    let file = TmpFile::new(name, xml);
+    let complaint = |out: std::process::Output| {
+        if out.status.success() {
+            String::new()
+        } else {
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        }
+    };
+    let mut results = Vec::new();
+    if Command::new("xmlsec1").arg("--version").output().is_ok() {
+        let out = Command::new("xmlsec1")
+            .args(["--verify", "--pubkey-cert-pem"])
+            .arg(fixture_path("keys/sp-rsa.crt"))
+            .args(["--enabled-key-data", "x509", "--id-attr:ID", id_node])
+            .arg(&file.0)
+            .output()
+            .unwrap();
+        results.push(("xmlsec1", complaint(out)));
+    } else {
         println!(
             "SKIPPED xmlsec1 check of {name}: xmlsec1 not installed (apt-get install xmlsec1)"
         );
-        return None;
     }
-    let path = tmp(name, xml);
-    let out = Command::new("xmlsec1")
-        .args(["--verify", "--pubkey-cert-pem"])
-        .arg(fixture_path("keys/sp-rsa.crt"))
-        .args(["--enabled-key-data", "x509", "--id-attr:ID", id_node])
-        .arg(&path)
-        .output()
-        .unwrap();
-    Some(if out.status.success() {
-        String::new()
+    if python_has("signxml, lxml") {
+        let out = Command::new("python3")
+            .arg(format!(
+                "{}/../../interop/saml/verify_with_signxml.py",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .arg(&file.0)
+            .arg(fixture_path("keys/sp-rsa.crt"))
+            .output()
+            .unwrap();
+        results.push(("signxml", complaint(out)));
     } else {
-        format!("{}", String::from_utf8_lossy(&out.stderr))
-    })
+        println!("SKIPPED signxml check of {name}: python3 with signxml not installed");
+    }
+    results
 }
 
 /// Runs `interop/saml/check_sp_metadata.py`; `None` when python3 with lxml is missing.
 fn lxml_check(name: &str, xml: &str) -> Option<Value> {
-    let have = Command::new("python3")
-        .args(["-c", "import lxml, cryptography"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have {
+    if !python_has("lxml, cryptography") {
         println!("SKIPPED lxml check of {name}: python3 with lxml and cryptography not installed");
         return None;
     }
-    let path = tmp(name, xml);
+    let file = TmpFile::new(name, xml);
     let script = format!(
         "{}/../../interop/saml/check_sp_metadata.py",
         env!("CARGO_MANIFEST_DIR")
     );
     let out = Command::new("python3")
         .arg(script)
-        .arg(&path)
+        .arg(&file.0)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -333,12 +371,12 @@ fn signed_sp_metadata_verifies_with_ours_xmlsec1_and_lxml() {
         verify_enveloped(root, &[cert("idp-rsa")], &AlgorithmPolicy::default()).unwrap_err(),
         DsigError::SignatureInvalid(1)
     );
-    if let Some(err) = xmlsec1_verify(
+    for (tool, err) in oracles_verify(
         "metadata.xml",
         &xml,
         "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor",
     ) {
-        assert_eq!(err, "", "xmlsec1 refused our signed metadata");
+        assert_eq!(err, "", "{tool} refused our signed metadata");
     }
     if let Some(found) = lxml_check("metadata.xml", &xml) {
         assert_eq!(found["signature"], true);
@@ -380,12 +418,12 @@ fn tampered_signed_metadata_is_refused_by_ours_and_xmlsec1() {
         .unwrap_err(),
         DsigError::DigestMismatch
     );
-    if let Some(err) = xmlsec1_verify(
+    for (tool, err) in oracles_verify(
         "tampered.xml",
         &xml,
         "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor",
     ) {
-        assert_ne!(err, "", "xmlsec1 accepted tampered metadata");
+        assert_ne!(err, "", "{tool} accepted tampered metadata");
     }
 }
 
@@ -427,12 +465,12 @@ fn signed_logout_request_for_post_binding() {
     assert_eq!(name_id.text(), Some("alice&<bob>@example.test"));
     // KeyInfo carries the certificate (informational).
     assert!(xml.contains("<ds:X509Certificate>"));
-    if let Some(err) = xmlsec1_verify(
+    for (tool, err) in oracles_verify(
         "logout_request.xml",
         &xml,
         "urn:oasis:names:tc:SAML:2.0:protocol:LogoutRequest",
     ) {
-        assert_eq!(err, "", "xmlsec1 refused our signed LogoutRequest");
+        assert_eq!(err, "", "{tool} refused our signed LogoutRequest");
     }
     // The POST form value is plain base64 of the XML.
     use base64::Engine as _;
@@ -459,12 +497,12 @@ fn signed_logout_response_verifies_and_validates() {
         local_names(doc.root_element()),
         ["Issuer", "Signature", "Status"]
     );
-    if let Some(err) = xmlsec1_verify(
+    for (tool, err) in oracles_verify(
         "logout_response.xml",
         &xml,
         "urn:oasis:names:tc:SAML:2.0:protocol:LogoutResponse",
     ) {
-        assert_eq!(err, "", "xmlsec1 refused our signed LogoutResponse");
+        assert_eq!(err, "", "{tool} refused our signed LogoutResponse");
     }
     // Our own LogoutResponse validator accepts it when it trusts the SP key (as an IdP would).
     let trust = ProviderTrust::new(POOL_SP, vec![cert("sp-rsa")]);
@@ -492,6 +530,36 @@ fn signed_logout_response_verifies_and_validates() {
     assert_eq!(err.check(), "status", "{err}");
     // Unsigned variant has no signature.
     assert!(!resp.to_xml().unwrap().contains("Signature"));
+}
+
+#[test]
+fn signed_authn_request_for_post_binding() {
+    let req = AuthnRequest::new(
+        message_id(&[0x33; 20]),
+        parse_datetime(NOW).unwrap(),
+        "https://idp.example.test/sso",
+        ACS,
+        POOL_SP,
+    );
+    let xml = req.to_signed_xml(&signer()).unwrap();
+    let doc = xml::parse(&xml, &XmlLimits::MESSAGE).unwrap();
+    assert_eq!(
+        local_names(doc.root_element()),
+        ["Issuer", "Signature", "NameIDPolicy"]
+    );
+    verify_enveloped(
+        doc.root_element(),
+        &[cert("sp-rsa")],
+        &AlgorithmPolicy::default(),
+    )
+    .unwrap();
+    for (tool, err) in oracles_verify(
+        "authn_request.xml",
+        &xml,
+        "urn:oasis:names:tc:SAML:2.0:protocol:AuthnRequest",
+    ) {
+        assert_eq!(err, "", "{tool} refused our signed AuthnRequest");
+    }
 }
 
 #[test]
