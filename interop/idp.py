@@ -130,6 +130,51 @@ class SamlTestIdP:
             "relay_state": params.get("RelayState"),
         }
 
+    def logout_request(self, *, destination: str, name_id: str, relay_state: str | None = None,
+                       binding: str = "redirect", sign: bool = True) -> tuple[str, str]:
+        """An IdP-initiated LogoutRequest. Redirect: returns (query string, request ID) with the
+        query signature (RSA-SHA256 with `cryptography`) over the exact bytes. POST: returns
+        (base64 SAMLRequest signed with signxml, request ID)."""
+        now = dt.datetime.now(dt.timezone.utc)
+        rid = "_lq" + secrets.token_hex(16)
+        xml = (
+            f'<samlp:LogoutRequest xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}" ID="{rid}" Version="2.0" '
+            f'IssueInstant="{_instant(now)}" Destination="{_esc(destination)}">'
+            f"<saml:Issuer>{_esc(self.entity_id)}</saml:Issuer>"
+            f'<saml:NameID Format="{PERSISTENT}">{_esc(name_id)}</saml:NameID>'
+            f"<samlp:SessionIndex>_s1</samlp:SessionIndex></samlp:LogoutRequest>"
+        )
+        if binding == "post":
+            if sign:
+                xml = self._sign(xml, rid)
+            return base64.b64encode(xml.encode()).decode(), rid
+        deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+        raw = deflater.compress(xml.encode()) + deflater.flush()
+        q = "SAMLRequest=" + urllib.parse.quote(base64.b64encode(raw).decode(), safe="")
+        if relay_state is not None:
+            q += "&RelayState=" + urllib.parse.quote(relay_state, safe="")
+        if sign:
+            q += "&SigAlg=" + urllib.parse.quote(RSA_SHA256, safe="")
+            sig = self.key.sign(q.encode(), padding.PKCS1v15(), hashes.SHA256())
+            q += "&Signature=" + urllib.parse.quote(base64.b64encode(sig).decode(), safe="")
+        return q, rid
+
+    def read_logout_response(self, location: str, sp_certificate_b64: str) -> dict:
+        """Parses and checks the signed LogoutResponse in a redirect to this IdP's SLO URL."""
+        assert location.startswith(self.slo_url + "?"), location
+        raw_query = location.split("?", 1)[1]
+        params = dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True))
+        xml = zlib.decompress(base64.b64decode(params["SAMLResponse"]), -15)
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+        assert root.tag == f"{{{SAMLP}}}LogoutResponse", root.tag
+        cert = x509.load_der_x509_certificate(base64.b64decode(sp_certificate_b64))
+        cert.public_key().verify(
+            base64.b64decode(params["Signature"]), raw_query.split("&Signature=", 1)[0].encode(), padding.PKCS1v15(), hashes.SHA256()
+        )
+        status = root.find(f"{{{SAMLP}}}Status/{{{SAMLP}}}StatusCode").get("Value")
+        return {"in_response_to": root.get("InResponseTo"), "status": status, "relay_state": params.get("RelayState"),
+                "issuer": root.findtext(f"{{{SAML}}}Issuer")}
+
     def logout_response(self, *, destination: str, in_response_to: str, sign: bool = True) -> str:
         """A base64 LogoutResponse (HTTP-POST binding), signed with signxml unless told not to."""
         now = dt.datetime.now(dt.timezone.utc)

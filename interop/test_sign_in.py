@@ -567,3 +567,37 @@ def test_single_logout(env, cognito, server):
     # logout_uri must be registered.
     r = env.http.get(f"{env.base}/logout", params={"client_id": env.client_id, "logout_uri": "https://evil.example/"}, allow_redirects=False, timeout=30)
     assert r.status_code == 400
+
+
+def test_idp_initiated_logout(env, server):
+    slo = f"{env.base}/saml2/logout"
+    tokens = tokens_for(env, "mona")
+    query, rid = env.idp.logout_request(destination=slo, name_id="mona", relay_state="rs-1")
+    r = env.http.get(f"{slo}?{query}", allow_redirects=False, timeout=30)
+    assert r.status_code == 302, r.text
+    answer = env.idp.read_logout_response(r.headers["Location"], env.sp_cert)
+    assert answer["in_response_to"] == rid and answer["status"].endswith(":Success") and answer["relay_state"] == "rs-1"
+    assert answer["issuer"] == f"urn:amazon:cognito:sp:{env.pool_id}"
+    # The user's session from Corp is over: no silent sign-in, no refresh.
+    assert env.authorize(identity_provider="Corp").headers["Location"].startswith(env.idp.sso_url)
+    refused = env.token({"grant_type": "refresh_token", "client_id": env.client_id, "refresh_token": tokens["refresh_token"]})
+    assert refused.status_code == 400
+    kinds = [json.loads(line)["kind"] for line in cli(server, "events", "--pool", env.pool_id, "--json").splitlines()]
+    assert kinds[0] == "sign_out.idp_initiated"
+    # The same request again, an unsigned one, and one signed by another key are refused.
+    assert env.http.get(f"{slo}?{query}", allow_redirects=False, timeout=30).status_code == 400
+    unsigned, _ = env.idp.logout_request(destination=slo, name_id="mona", sign=False)
+    assert env.http.get(f"{slo}?{unsigned}", allow_redirects=False, timeout=30).status_code == 400
+    forged, _ = SamlTestIdP(entity_id=env.idp.entity_id).logout_request(destination=slo, name_id="mona")
+    assert env.http.get(f"{slo}?{forged}", allow_redirects=False, timeout=30).status_code == 400
+    # Reordered parameters change the signed bytes.
+    parts = query.split("&")
+    reordered = "&".join([parts[1], parts[0]] + parts[2:])
+    assert env.http.get(f"{slo}?{reordered}", allow_redirects=False, timeout=30).status_code == 400
+    # HTTP-POST binding, signed by signxml.
+    env.http.cookies.clear()
+    tokens_for(env, "mona")
+    posted, rid = env.idp.logout_request(destination=slo, name_id="mona", binding="post")
+    r = env.http.post(slo, data={"SAMLRequest": posted, "RelayState": "rs-2"}, allow_redirects=False, timeout=30)
+    assert r.status_code == 302, r.text
+    assert env.idp.read_logout_response(r.headers["Location"], env.sp_cert)["in_response_to"] == rid

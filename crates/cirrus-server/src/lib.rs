@@ -53,7 +53,9 @@ fn domain_routes() -> Router<AppState> {
         .route("/saml2/metadata", get(saml_endpoints::metadata))
         .route(
             "/saml2/logout",
-            post(saml_endpoints::slo).layer(DefaultBodyLimit::max(saml_endpoints::MAX_ACS_BODY)),
+            post(saml_endpoints::slo)
+                .get(saml_endpoints::slo_redirect)
+                .layer(DefaultBodyLimit::max(saml_endpoints::MAX_ACS_BODY)),
         )
         .route(
             "/saml2/idpresponse",

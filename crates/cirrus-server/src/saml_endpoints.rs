@@ -3,10 +3,11 @@
 //! single-use pending sign-in behind RelayState, `InResponseTo`, and the replay cache.
 
 use axum::body::Bytes;
+use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use cirrus_core::ops::oauth::{HOSTED_SESSION_MS, SignInOutcome};
+use cirrus_core::ops::oauth::{HOSTED_SESSION_MS, InboundLogout, SignInOutcome};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -141,12 +142,15 @@ pub async fn metadata(
     }
 }
 
-/// `POST /saml2/logout`: the IdP's LogoutResponse to a sign-out Cirrus started.
+/// `POST /saml2/logout`: the IdP's LogoutResponse to a sign-out Cirrus started, or an
+/// IdP-initiated LogoutRequest (HTTP-POST binding).
 pub async fn slo(State(state): State<AppState>, domain: HostedDomain, body: Bytes) -> Response {
     #[derive(Deserialize)]
     struct SloForm {
         #[serde(rename = "SAMLResponse")]
         saml_response: Option<String>,
+        #[serde(rename = "SAMLRequest")]
+        saml_request: Option<String>,
         #[serde(rename = "RelayState")]
         relay_state: Option<String>,
     }
@@ -158,15 +162,22 @@ pub async fn slo(State(state): State<AppState>, domain: HostedDomain, body: Byte
             None,
         );
     };
+    let slo_url = format!("{}/saml2/logout", domain.base);
+    if let Some(request) = form.saml_request.filter(|s| !s.is_empty()) {
+        let message = InboundLogout::Post {
+            saml_request: &request,
+            relay_state: form.relay_state.as_deref(),
+        };
+        return idp_logout(&state, &domain, message, &slo_url).await;
+    }
     let Some(response) = form.saml_response.filter(|s| !s.is_empty()) else {
         return error_page(
             StatusCode::BAD_REQUEST,
-            "The identity provider sent no SAMLResponse.",
+            "The identity provider sent no SAMLResponse or SAMLRequest.",
             None,
             None,
         );
     };
-    let slo_url = format!("{}/saml2/logout", domain.base);
     match state
         .cirrus
         .finish_logout(
@@ -186,6 +197,62 @@ pub async fn slo(State(state): State<AppState>, domain: HostedDomain, body: Byte
         ),
         Err(e) => {
             tracing::error!(%e, "SLO error");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong.",
+                None,
+                None,
+            )
+        }
+    }
+}
+
+/// `GET /saml2/logout`: an IdP-initiated LogoutRequest over the HTTP-Redirect binding. The raw
+/// query is passed on untouched: its signature covers those exact bytes.
+pub async fn slo_redirect(
+    State(state): State<AppState>,
+    domain: HostedDomain,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    if !query.contains("SAMLRequest=") {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "The identity provider sent no SAMLRequest.",
+            None,
+            None,
+        );
+    }
+    let slo_url = format!("{}/saml2/logout", domain.base);
+    idp_logout(
+        &state,
+        &domain,
+        InboundLogout::Redirect { raw_query: &query },
+        &slo_url,
+    )
+    .await
+}
+
+async fn idp_logout(
+    state: &AppState,
+    domain: &HostedDomain,
+    message: InboundLogout<'_>,
+    slo_url: &str,
+) -> Response {
+    match state
+        .cirrus
+        .idp_logout(&domain.pool, message, slo_url)
+        .await
+    {
+        Ok(Ok(url)) => found(&url),
+        Ok(Err(_)) => error_page(
+            StatusCode::BAD_REQUEST,
+            "The sign-out request from your identity provider could not be verified.",
+            Some("invalid_request"),
+            None,
+        ),
+        Err(e) => {
+            tracing::error!(%e, "IdP-initiated logout");
             error_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong.",

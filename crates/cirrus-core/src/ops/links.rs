@@ -238,4 +238,20 @@ impl Cirrus {
             None => Ok(None),
         }
     }
+
+    /// The user a subject (NameID) of a provider is linked to, if any.
+    pub(crate) async fn linked_username(
+        &self,
+        pool: &UserPool,
+        provider: &IdentityProvider,
+        subject: &str,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .store
+            .provider_links(&pool.id, &provider.provider_name)
+            .await?
+            .into_iter()
+            .find(|l| l.attribute == SUBJECT && l.value == subject)
+            .map(|l| l.username))
+    }
 }

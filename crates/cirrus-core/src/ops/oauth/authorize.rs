@@ -214,7 +214,11 @@ impl Cirrus {
             .as_deref()
             .is_some_and(|p| p.split(' ').any(|x| x == "none"))
         {
-            return refuse(&request, "login_required", "The user is not signed in and prompt=none forbids asking.");
+            return refuse(
+                &request,
+                "login_required",
+                "The user is not signed in and prompt=none forbids asking.",
+            );
         }
 
         match chosen {
@@ -324,6 +328,12 @@ impl Cirrus {
             return Ok(None);
         };
         if !user.enabled {
+            return Ok(None);
+        }
+        if self
+            .signed_out_since(pool, &hosted.provider, &hosted.username, hosted.created)
+            .await?
+        {
             return Ok(None);
         }
         Ok(Some(

@@ -2,9 +2,13 @@
 //! sends a signed LogoutRequest to the IdP; its LogoutResponse comes back to `/saml2/logout`.
 
 use cirrus_saml::messages::{
-    LogoutExpectations, LogoutRequest, RedirectParam, redirect_url, validate_logout_response,
+    LogoutExpectations, LogoutRequest, RedirectParam, SpLogoutResponse, redirect_url,
+    validate_logout_response,
 };
 use cirrus_saml::response::NameId;
+use cirrus_saml::slo::{
+    LogoutRequestExpectations, validate_logout_request_post, validate_logout_request_redirect,
+};
 use cirrus_saml::xml::XmlLimits;
 
 use super::*;
@@ -14,6 +18,22 @@ use super::*;
 pub enum LogoutStep {
     /// Send the browser here (the IdP's SLO endpoint, or straight to the target).
     Redirect(String),
+}
+
+/// A LogoutRequest an IdP sent to `/saml2/logout`, as it arrived.
+#[derive(Debug, Clone, Copy)]
+pub enum InboundLogout<'a> {
+    /// HTTP-Redirect: the raw query string, exactly as received (the signature covers it).
+    Redirect { raw_query: &'a str },
+    /// HTTP-POST: the base64 `SAMLRequest` and the RelayState.
+    Post {
+        saml_request: &'a str,
+        relay_state: Option<&'a str>,
+    },
+}
+
+fn signed_out_key(pool_id: &str, provider: &str, username: &str) -> String {
+    format!("{pool_id}:{provider}:{username}")
 }
 
 /// A sign-out waiting for the IdP's LogoutResponse.
@@ -197,5 +217,177 @@ impl Cirrus {
             }
         }
         Ok(Some(pending.target))
+    }
+
+    /// Whether the IdP signed this user out (IdP-initiated logout) after `since`.
+    pub(super) async fn signed_out_since(
+        &self,
+        pool: &UserPool,
+        provider: &str,
+        username: &str,
+        since: i64,
+    ) -> Result<bool> {
+        let key = signed_out_key(&pool.id, provider, username);
+        Ok(self
+            .store
+            .get_ephemeral("signed-out", &key, self.now())
+            .await?
+            .and_then(|doc| serde_json::from_str::<Value>(&doc).ok())
+            .and_then(|v| v.get("at").and_then(Value::as_i64))
+            .is_some_and(|at| at >= since))
+    }
+
+    /// An IdP-initiated LogoutRequest at `/saml2/logout`: checked against the signing
+    /// certificates of the provider that sent it, then every hosted-UI session of that user from
+    /// that provider ends, their refresh tokens from it are revoked, and the answer is a signed
+    /// LogoutResponse redirect to the IdP. `Err(reason)` when the request is refused (audited).
+    pub async fn idp_logout(
+        &self,
+        pool: &UserPool,
+        message: InboundLogout<'_>,
+        slo_url: &str,
+    ) -> Result<std::result::Result<String, String>> {
+        let now = self.now();
+        let expect = LogoutRequestExpectations::new(slo_url, to_odt(now)?);
+        let mut after: Option<String> = None;
+        let mut last_error =
+            "no SAML identity provider of this pool has a SingleLogoutService".to_string();
+        loop {
+            let page = self
+                .store
+                .list_providers(&pool.id, 100, after.as_deref())
+                .await?;
+            for provider in page.items.iter().filter(|p| p.is_saml()) {
+                let Some(md) = provider.metadata_xml.as_deref().and_then(|xml| {
+                    cirrus_saml::parse_idp_metadata(
+                        xml,
+                        provider
+                            .provider_details
+                            .get("CirrusEntityId")
+                            .map(String::as_str),
+                    )
+                    .ok()
+                }) else {
+                    continue;
+                };
+                let Some(slo) = md.redirect_slo_endpoint().map(|e| {
+                    e.response_location
+                        .clone()
+                        .unwrap_or_else(|| e.location.clone())
+                }) else {
+                    continue;
+                };
+                let mut trust = ProviderTrust::from_metadata(&md);
+                trust.algorithms.allow_sha1 = provider.flag("CirrusAllowSha1");
+                let validated = match message {
+                    InboundLogout::Redirect { raw_query } => {
+                        validate_logout_request_redirect(raw_query, &trust, &expect)
+                    }
+                    InboundLogout::Post {
+                        saml_request,
+                        relay_state,
+                    } => {
+                        validate_logout_request_post(saml_request, &trust, &expect).map(|mut r| {
+                            r.relay_state = relay_state.map(str::to_string);
+                            r
+                        })
+                    }
+                };
+                let request = match validated {
+                    Ok(r) => r,
+                    Err(e) => {
+                        last_error = format!("{} ({}): {e}", provider.provider_name, e.check());
+                        continue;
+                    }
+                };
+                let replay_key = format!("{}:{}", provider.provider_name, request.id);
+                match self
+                    .store
+                    .put_ephemeral(
+                        "slo-request",
+                        &replay_key,
+                        &pool.id,
+                        now + AUTH_SESSION_MS * 2,
+                        "{}",
+                        now,
+                    )
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(crate::store::StoreError::Conflict(_)) => {
+                        let reason = format!(
+                            "LogoutRequest {} from {} was already used",
+                            request.id, provider.provider_name
+                        );
+                        self.record(&pool.id, "sign_out.idp_refused", json!({"provider": provider.provider_name, "check": "replay", "message": reason}))
+                            .await?;
+                        return Ok(Err(reason));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                let username = match self
+                    .linked_username(pool, provider, &request.name_id.value)
+                    .await?
+                {
+                    Some(u) => u,
+                    None => super::super::federation::federated_username(
+                        pool,
+                        &provider.provider_name,
+                        &request.name_id.value,
+                    ),
+                };
+                let revoked = self
+                    .store
+                    .revoke_user_tokens(&pool.id, &username, Some(&provider.provider_name), now)
+                    .await?;
+                self.store
+                    .delete_ephemeral(
+                        "signed-out",
+                        &signed_out_key(&pool.id, &provider.provider_name, &username),
+                    )
+                    .await?;
+                self.store
+                    .put_ephemeral(
+                        "signed-out",
+                        &signed_out_key(&pool.id, &provider.provider_name, &username),
+                        &pool.id,
+                        now + HOSTED_SESSION_MS,
+                        &json!({"at": now}).to_string(),
+                        now,
+                    )
+                    .await?;
+                self.record(
+                    &pool.id,
+                    "sign_out.idp_initiated",
+                    json!({"provider": provider.provider_name, "username": username, "revoked_refresh_tokens": revoked}),
+                )
+                .await?;
+                let answer = SpLogoutResponse::answering(
+                    &request,
+                    format!("_{}", hex_id()?),
+                    to_odt(now)?,
+                    slo,
+                    sp_entity_id(&pool.id),
+                );
+                let signer = self.pool_redirect_signer(&pool.id).await?;
+                let url = answer
+                    .redirect_url(request.relay_state.as_deref(), Some(&signer))
+                    .map_err(|e| {
+                        Error::Internal(format!("cannot build the LogoutResponse: {e}"))
+                    })?;
+                return Ok(Ok(url));
+            }
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        self.record(
+            &pool.id,
+            "sign_out.idp_refused",
+            json!({"check": "logout_request", "message": last_error}),
+        )
+        .await?;
+        Ok(Err(last_error))
     }
 }

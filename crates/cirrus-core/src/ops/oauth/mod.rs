@@ -8,7 +8,7 @@ mod logout;
 mod saml_sign_in;
 mod userinfo;
 
-pub use logout::LogoutStep;
+pub use logout::{InboundLogout, LogoutStep};
 pub use userinfo::TokenRefusal;
 
 use std::time::Duration;
@@ -213,6 +213,9 @@ struct HostedSession {
     name_id_format: Option<String>,
     #[serde(default)]
     session_index: Option<String>,
+    /// When the session began (epoch ms); a later IdP-initiated logout of the user ends it.
+    #[serde(default)]
+    created: i64,
 }
 
 /// What a refresh token repeats.

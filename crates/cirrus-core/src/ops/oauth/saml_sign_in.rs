@@ -321,6 +321,7 @@ impl Cirrus {
             name_id: Some(assertion.name_id.value.clone()),
             name_id_format: assertion.name_id.format.clone(),
             session_index: assertion.session_index.clone(),
+            created: now,
         };
         self.store
             .put_ephemeral(
