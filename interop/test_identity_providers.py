@@ -430,10 +430,6 @@ def test_metadata_url_refused_without_insecure_flag(fresh_store, launch, metadat
     assert c.list_identity_providers(UserPoolId=pool, MaxResults=10)["Providers"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cirrus bug: IdpIdentifiers clash across providers is case-sensitive ('CASE.example' accepted next to another provider's 'case.example') while duplicates within one list are compared without case",
-)
 def test_idp_identifiers_compare_without_case(cognito, pool):
     # [U] spec §4.3: identifiers are domain-like; the server itself refuses "A.com" next to "a.com" in
     # one list, so two providers must not hold them either.
@@ -449,10 +445,6 @@ def test_metadata_file_size_limit(cognito, pool):
         saml_provider(cognito, pool, metadata=big)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cirrus bug: metadata with several IdP entities is refused with 'choose one by entityID' but the message does not name the ProviderDetails key (CirrusEntityId) that makes the choice",
-)
 def test_entities_descriptor_needs_a_choice(cognito, pool):
     one = idp_metadata(entity_id="https://a.example.com/saml", sso_redirect="https://a.example.com/sso")
     two = idp_metadata(entity_id="https://b.example.com/saml", sso_redirect="https://b.example.com/sso")

@@ -8,12 +8,6 @@ from support import attrs, unique
 
 NUL = "before\u0000after"
 
-PG_NUL_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="cirrus bug: on PostgreSQL a user attribute value with a NUL character reaches the "
-    "user_attributes TEXT columns (which cannot hold NUL) and AdminCreateUser fails with "
-    "InternalErrorException instead of storing it or refusing it with InvalidParameterException",
-)
 
 
 def _attribute(c, pool):
@@ -53,8 +47,6 @@ CASES = {"user-attribute": _attribute, "group-description": _group_description, 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_nul_is_stored_or_refused(cognito, pool, backend, request, case):
-    if backend == "postgres" and case == "user-attribute":
-        request.applymarker(PG_NUL_BUG)
     try:
         value = CASES[case](cognito, pool)
     except ClientError as e:

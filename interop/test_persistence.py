@@ -3,7 +3,6 @@
 import threading
 import time
 
-import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -251,12 +250,6 @@ def test_sigterm_finishes_the_request_in_flight(fresh_store, launch):
         httpd.server_close()
 
 
-LOST_UPDATE = pytest.mark.xfail(
-    strict=True,
-    reason="cirrus bug: read-modify-write without a transaction or version check; concurrent calls that "
-    "each change a different part of the same record all answer 200 but only the last write survives "
-    "(expected every acknowledged change kept, or ConcurrentModificationException)",
-)
 
 
 def _acknowledged_all_kept(server, prepare, change, read, rounds=3, n=8):
@@ -272,7 +265,6 @@ def _acknowledged_all_kept(server, prepare, change, read, rounds=3, n=8):
         assert not lost, f"acknowledged changes lost: {lost} (results {results})"
 
 
-@LOST_UPDATE
 def test_concurrent_add_custom_attributes_keep_every_attribute(server):
     _acknowledged_all_kept(
         server,
@@ -283,7 +275,6 @@ def test_concurrent_add_custom_attributes_keep_every_attribute(server):
     )
 
 
-@LOST_UPDATE
 def test_concurrent_tag_resource_keeps_every_tag(server):
     _acknowledged_all_kept(
         server,
@@ -299,7 +290,6 @@ def _user(c):
     return pool
 
 
-@LOST_UPDATE
 def test_concurrent_user_attribute_updates_keep_every_attribute(server):
     _acknowledged_all_kept(
         server,
@@ -319,11 +309,6 @@ def test_concurrent_identifier_claims(server):
     assert sorted(out) == ["InvalidParameterException"] * 5 + ["ok"], out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cirrus bug: in a UsernameAttributes=[email] pool the email uniqueness check is a read before the "
-    "insert (users are keyed by sub), so concurrent AdminCreateUser calls with one email all succeed",
-)
 def test_concurrent_email_usernames(server):
     clients = [make_client(server.url) for _ in range(8)]
     for _ in range(3):

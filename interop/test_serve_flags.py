@@ -2,7 +2,6 @@
 
 import socket
 
-import pytest
 
 from conftest import Server, make_client, run_serve_expect_exit
 from support import aws_error, unique
@@ -102,12 +101,6 @@ def test_healthz(server):
     assert r.status_code == 200 and r.text == "ok"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cirrus bug: the ready line is printed before the SIGTERM handler is installed (serve.rs prints, "
-    "then axum::serve(..).with_graceful_shutdown(shutdown_signal()) registers the handler when first polled), "
-    "so a SIGTERM right after the ready line kills the process (exit -15 instead of 0); ~40% of starts here",
-)
 def test_sigterm_right_after_the_ready_line(fresh_store):
     """A supervisor may stop a server as soon as it says it is ready; that stop must be graceful."""
     store = fresh_store()

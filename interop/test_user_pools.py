@@ -281,11 +281,6 @@ def test_add_custom_attributes_fifty_limit_allows_fifty(cognito):
     assert sum(1 for n in schema if n.startswith("custom:")) == 50
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cirrus bug: the 51st custom attribute is refused with LimitExceededException, which is not in "
-    "AddCustomAttributes' modelled errors; Cognito's model allows only InvalidParameterException here",
-)
 def test_add_custom_attributes_beyond_fifty_is_invalid_parameter(cognito):
     pool_id = cognito.create_user_pool(
         PoolName=unique("fifty-"),

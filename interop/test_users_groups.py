@@ -342,10 +342,6 @@ def test_membership(cognito, pool):
 # --- edges ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cirrus bug: ListUsers AttributesToGet naming an attribute the pool does not have is accepted (Cognito: InvalidParameterException 'One or more requested attributes do not exist.')",
-)
 def test_list_users_attributes_to_get_unknown_attribute(cognito, directory):
     # Observed Cognito answer (aws/aws-sdk-js#2570): "One or more requested attributes do not exist."
     with aws_error("InvalidParameterException", "attributes"):
@@ -369,10 +365,6 @@ def test_case_insensitive_pool_filters(cognito):
     assert usernames(cognito.list_users(UserPoolId=pool, Filter='email ^= "ZOE@"')) != []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cirrus bug: in a UsernameAttributes=[email] pool AdminUpdateUserAttributes gives a user another user's email (expected AliasExistsException; the server has no AliasExists error at all)",
-)
 def test_email_username_pool_keeps_emails_unique(cognito):
     pool = cognito.create_user_pool(PoolName=unique("uniq-"), UsernameAttributes=["email"])["UserPool"]["Id"]
     create(cognito, pool, "first@example.com")
@@ -446,11 +438,6 @@ def test_email_alias_lookup_needs_a_verified_email(cognito):
         cognito.admin_get_user(UserPoolId=pool, Username="u@example.com")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cirrus bug: an alias pool lets a second user claim a verified email alias another user already "
-    "holds (expected AliasExistsException on AdminCreateUser without ForceAliasCreation)",
-)
 def test_email_alias_is_unique(cognito):
     pool = cognito.create_user_pool(PoolName=unique("alias-"), AliasAttributes=["email"])["UserPool"]["Id"]
     create(cognito, pool, "first", email="same@example.com", email_verified="true")

@@ -21,6 +21,9 @@ pub enum Error {
     /// A username is taken.
     #[error("{0}")]
     UsernameExists(String),
+    /// Another user already has this sign-in alias (email, phone number, preferred username).
+    #[error("{0}")]
+    AliasExists(String),
     /// A group name is taken.
     #[error("{0}")]
     GroupExists(String),

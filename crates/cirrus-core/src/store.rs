@@ -78,6 +78,11 @@ pub enum UserFilter {
     },
 }
 
+/// A change to a pool, applied under the pool's write lock.
+pub type PoolChange = Box<dyn FnOnce(&mut UserPool) -> crate::Result<()> + Send>;
+/// A change to a user, applied under the user's write lock.
+pub type UserChange = Box<dyn FnOnce(&mut User) -> crate::Result<()> + Send>;
+
 /// Persistence for every record Cirrus keeps.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -87,6 +92,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<UserPool>>;
     /// Replaces a pool's record.
     async fn put_pool(&self, pool: &UserPool) -> StoreResult<()>;
+    /// Changes a pool under a write lock: reads it, applies `change`, writes it, in one
+    /// transaction, so concurrent changes are serialized instead of lost.
+    async fn update_pool(&self, pool_id: &str, change: PoolChange) -> crate::Result<UserPool>;
     /// Deletes a pool and everything in it.
     async fn delete_pool(&self, pool_id: &str) -> StoreResult<()>;
     async fn list_pools(&self, limit: usize, after: Option<&str>) -> StoreResult<Page<UserPool>>;
@@ -115,7 +123,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn pool_domains(&self, pool_id: &str) -> StoreResult<Vec<PoolDomain>>;
 
     // --- identity providers ---
-    /// Inserts a provider and claims its identifiers; a clash on either is a `Conflict`.
+    /// Inserts a provider and claims its identifiers (compared without case); a clash on either
+    /// is a `Conflict`.
     async fn create_provider(&self, provider: &IdentityProvider) -> StoreResult<()>;
     async fn get_provider(
         &self,
@@ -158,6 +167,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Inserts a user. With `fold_case` (case-insensitive pools) usernames that differ only in
     /// case clash.
     async fn create_user(&self, user: &User, fold_case: bool) -> StoreResult<()>;
+    /// Inserts a user whose values of `unique` attributes no other user of the pool may share
+    /// (compared without case when `fold_case`); the check and the insert are one transaction
+    /// under the pool's lock. A clash is a `Conflict` naming the attribute (`alias <name>`).
+    async fn create_user_unique(
+        &self,
+        user: &User,
+        fold_case: bool,
+        unique: &[String],
+    ) -> StoreResult<()>;
     /// Finds a user by username, ignoring case when `fold_case`.
     async fn get_user(
         &self,
@@ -175,6 +193,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<Vec<User>>;
     /// Replaces a user's status, flag and attributes.
     async fn put_user(&self, user: &User) -> StoreResult<()>;
+    /// Changes a user under a write lock (see [`Store::update_pool`]).
+    async fn update_user(
+        &self,
+        pool_id: &str,
+        username: &str,
+        change: UserChange,
+    ) -> crate::Result<User>;
     async fn delete_user(&self, pool_id: &str, username: &str) -> StoreResult<()>;
     async fn list_users(
         &self,

@@ -15,7 +15,9 @@ use cirrus_core::model::resource_server::ResourceServer;
 use cirrus_core::model::session::{AuditEvent, IdentityLink, JwtKeyRecord, RefreshTokenRecord};
 use cirrus_core::model::user::User;
 use cirrus_core::model::user_pool::UserPool;
-use cirrus_core::store::{Page, PoolSigningKey, Store, StoreError, StoreResult, UserFilter};
+use cirrus_core::store::{
+    Page, PoolChange, PoolSigningKey, Store, StoreError, StoreResult, UserChange, UserFilter,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -423,6 +425,42 @@ impl Store for SqlStore {
         .await
     }
 
+    async fn update_pool(
+        &self,
+        pool_id: &str,
+        change: PoolChange,
+    ) -> cirrus_core::Result<UserPool> {
+        let not_found = || cirrus_core::Error::pool_not_found(pool_id);
+        let pool = in_tx!(self, tx => {
+            // Take the row's write lock first (a no-op update), then read: concurrent changes
+            // wait here instead of overwriting each other.
+            let locked = sqlx::query("UPDATE user_pools SET id = id WHERE id = $1")
+                .bind(pool_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+            if locked == 0 {
+                return Err(not_found());
+            }
+            let (doc,): (String,) = sqlx::query_as("SELECT doc FROM user_pools WHERE id = $1")
+                .bind(pool_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+            let mut pool: UserPool = from_doc(&doc)?;
+            change(&mut pool)?;
+            sqlx::query("UPDATE user_pools SET doc = $2 WHERE id = $1")
+                .bind(pool_id)
+                .bind(to_doc(&pool)?)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            pool
+        });
+        Ok(pool)
+    }
+
     async fn delete_pool(&self, pool_id: &str) -> StoreResult<()> {
         const TABLES: &[&str] = &[
             "DELETE FROM group_members WHERE pool_id = $1",
@@ -632,7 +670,7 @@ impl Store for SqlStore {
             for identifier in &provider.idp_identifiers {
                 sqlx::query("INSERT INTO idp_identifiers (pool_id, identifier, provider_name) VALUES ($1, $2, $3)")
                     .bind(&provider.user_pool_id)
-                    .bind(identifier)
+                    .bind(identifier.to_lowercase())
                     .bind(&provider.provider_name)
                     .execute(&mut *tx)
                     .await
@@ -678,7 +716,7 @@ impl Store for SqlStore {
             for identifier in &provider.idp_identifiers {
                 sqlx::query("INSERT INTO idp_identifiers (pool_id, identifier, provider_name) VALUES ($1, $2, $3)")
                     .bind(&provider.user_pool_id)
-                    .bind(identifier)
+                    .bind(identifier.to_lowercase())
                     .bind(&provider.provider_name)
                     .execute(&mut *tx)
                     .await
@@ -741,7 +779,7 @@ impl Store for SqlStore {
         self.get_doc(
             "SELECT p.doc FROM idp_identifiers i JOIN identity_providers p ON p.pool_id = i.pool_id AND p.name = i.provider_name WHERE i.pool_id = $1 AND i.identifier = $2",
             pool_id,
-            Some(identifier),
+            Some(&identifier.to_lowercase()),
         )
         .await
     }
@@ -818,6 +856,74 @@ impl Store for SqlStore {
             |s: &ResourceServer| s.identifier.clone(),
         )
         .await
+    }
+
+    async fn create_user_unique(
+        &self,
+        user: &User,
+        fold_case: bool,
+        unique: &[String],
+    ) -> StoreResult<()> {
+        let key = if fold_case {
+            fold(&user.username)
+        } else {
+            user.username.clone()
+        };
+        in_tx!(self, tx => {
+            // Serialize creations in this pool while the uniqueness check runs.
+            sqlx::query("UPDATE user_pools SET id = id WHERE id = $1")
+                .bind(&user.pool_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            for name in unique {
+                let Some(value) = user.attributes.get(name) else { continue };
+                let taken: Option<(String,)> = if fold_case {
+                    sqlx::query_as("SELECT username FROM user_attributes WHERE pool_id = $1 AND name = $2 AND value_lower = $3 LIMIT 1")
+                        .bind(&user.pool_id)
+                        .bind(name)
+                        .bind(fold(value))
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(backend)?
+                } else {
+                    sqlx::query_as("SELECT username FROM user_attributes WHERE pool_id = $1 AND name = $2 AND value = $3 LIMIT 1")
+                        .bind(&user.pool_id)
+                        .bind(name)
+                        .bind(value)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(backend)?
+                };
+                if taken.is_some() {
+                    return Err(StoreError::Conflict(format!("alias {name}")));
+                }
+            }
+            sqlx::query("INSERT INTO users (pool_id, username, username_key, sub, status, enabled, created, modified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(&user.pool_id)
+                .bind(&user.username)
+                .bind(&key)
+                .bind(&user.sub)
+                .bind(&user.status)
+                .bind(user.enabled)
+                .bind(user.created.0)
+                .bind(user.modified.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            for (name, value) in &user.attributes {
+                sqlx::query("INSERT INTO user_attributes (pool_id, username, name, value, value_lower) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&user.pool_id)
+                    .bind(&user.username)
+                    .bind(name)
+                    .bind(value)
+                    .bind(fold(value))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
+        });
+        Ok(())
     }
 
     async fn create_user(&self, user: &User, fold_case: bool) -> StoreResult<()> {
@@ -933,6 +1039,69 @@ impl Store for SqlStore {
             return Err(StoreError::NotFound(user.username.clone()));
         }
         Ok(())
+    }
+
+    async fn update_user(
+        &self,
+        pool_id: &str,
+        username: &str,
+        change: UserChange,
+    ) -> cirrus_core::Result<User> {
+        let user = in_tx!(self, tx => {
+            let locked = sqlx::query("UPDATE users SET modified = modified WHERE pool_id = $1 AND username = $2")
+                .bind(pool_id)
+                .bind(username)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+            if locked == 0 {
+                return Err(cirrus_core::Error::user_not_found());
+            }
+            let row: UserRow = sqlx::query_as("SELECT pool_id, username, sub, status, enabled, created, modified FROM users WHERE pool_id = $1 AND username = $2")
+                .bind(pool_id)
+                .bind(username)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+            let mut user = user_from_row(row);
+            let attrs: Vec<(String, String)> = sqlx::query_as("SELECT name, value FROM user_attributes WHERE pool_id = $1 AND username = $2")
+                .bind(pool_id)
+                .bind(username)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?;
+            user.attributes = attrs.into_iter().collect();
+            change(&mut user)?;
+            sqlx::query("UPDATE users SET status = $3, enabled = $4, modified = $5 WHERE pool_id = $1 AND username = $2")
+                .bind(pool_id)
+                .bind(username)
+                .bind(&user.status)
+                .bind(user.enabled)
+                .bind(user.modified.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            sqlx::query("DELETE FROM user_attributes WHERE pool_id = $1 AND username = $2")
+                .bind(pool_id)
+                .bind(username)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            for (name, value) in &user.attributes {
+                sqlx::query("INSERT INTO user_attributes (pool_id, username, name, value, value_lower) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(pool_id)
+                    .bind(username)
+                    .bind(name)
+                    .bind(value)
+                    .bind(fold(value))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
+            user
+        });
+        Ok(user)
     }
 
     async fn delete_user(&self, pool_id: &str, username: &str) -> StoreResult<()> {

@@ -96,6 +96,7 @@ pub async fn build(
         clock: Arc::new(SystemClock),
         vault: Arc::new(Vault::new(master_key)),
         keys: Arc::default(),
+        metadata: Arc::default(),
         fetcher: Arc::new(HttpMetadataFetcher::new(allow_insecure_metadata_urls)),
         config: Arc::new(config),
     };
@@ -246,10 +247,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     };
     tracing::info!(%bound, %engine, signed = matches!(auth, AdminAuth::SigV4(_)), "starting");
     let app = cirrus_server::router(AppState { cirrus, auth });
+    let shutdown = shutdown_signal()?;
     println!("cirrus listening on {public_url}");
     let _ = std::io::stdout().flush();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| format!("server error: {e}"))?;
     store.close().await;
@@ -257,23 +259,22 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Waits for SIGTERM or SIGINT. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal sent right after the ready line is not lost.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("cannot install the SIGTERM handler: {e}"))?;
+    #[cfg(unix)]
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| format!("cannot install the SIGINT handler: {e}"))?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

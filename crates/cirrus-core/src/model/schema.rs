@@ -230,8 +230,10 @@ impl Schema {
             added.push(attr);
         }
         if self.custom_count() + added.len() > MAX_CUSTOM_ATTRIBUTES {
-            return Err(Error::LimitExceeded(format!(
-                "A user pool can have at most {MAX_CUSTOM_ATTRIBUTES} custom attributes."
+            return Err(Error::invalid(format!(
+                "A user pool can have at most {MAX_CUSTOM_ATTRIBUTES} custom attributes; it has {} and the request adds {}.",
+                self.custom_count(),
+                added.len()
             )));
         }
         self.0.extend(added);
@@ -580,7 +582,7 @@ mod tests {
         assert_eq!(s.custom_count(), 50);
         assert!(matches!(
             s.add_custom(&[custom("one_more", "String")]),
-            Err(Error::LimitExceeded(_))
+            Err(Error::InvalidParameter(_))
         ));
     }
 

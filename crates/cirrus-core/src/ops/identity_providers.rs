@@ -119,8 +119,24 @@ pub fn check_saml_metadata(
     now_ms: i64,
 ) -> Result<IdpMetadata> {
     let entity = details.get("CirrusEntityId").map(String::as_str);
-    let metadata = cirrus_saml::parse_idp_metadata(xml, entity)
-        .map_err(|e| Error::invalid(format!("Invalid SAML metadata: {e}")))?;
+    let metadata = cirrus_saml::parse_idp_metadata(xml, entity).map_err(|e| {
+        let hint = match e {
+            cirrus_saml::MetadataError::AmbiguousEntity { .. } => {
+                " Set the ProviderDetails key CirrusEntityId to the entityID of the one to use."
+            }
+            cirrus_saml::MetadataError::EntityNotFound(_) => {
+                " Check ProviderDetails.CirrusEntityId."
+            }
+            _ => "",
+        };
+        let text = e.to_string();
+        let sep = if hint.is_empty() || text.ends_with('.') {
+            ""
+        } else {
+            "."
+        };
+        Error::invalid(format!("Invalid SAML metadata: {text}{sep}{hint}"))
+    })?;
     if metadata.redirect_sso_url().is_none() {
         return Err(Error::invalid(
             "Invalid SAML metadata: the IDPSSODescriptor has no SingleSignOnService with the HTTP-Redirect binding, which is how Cirrus sends AuthnRequests.",
@@ -275,13 +291,7 @@ impl Cirrus {
     fn view_provider(&self, p: IdentityProvider) -> ProviderView {
         let mut details = p.provider_details.clone();
         if p.is_saml() {
-            if let Some(meta) = p.metadata_xml.as_deref().and_then(|xml| {
-                cirrus_saml::parse_idp_metadata(
-                    xml,
-                    p.provider_details.get("CirrusEntityId").map(String::as_str),
-                )
-                .ok()
-            }) {
+            if let Some(meta) = self.metadata_of(&p) {
                 if let Some(sso) = meta.redirect_sso_url() {
                     details.insert("SSORedirectBindingURI".into(), sso.to_string());
                 }

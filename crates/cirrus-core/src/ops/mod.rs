@@ -50,8 +50,54 @@ pub struct Cirrus {
     pub clock: Arc<dyn Clock>,
     pub vault: Arc<Vault>,
     pub keys: Arc<crate::tokens::KeyCache>,
+    pub metadata: Arc<MetadataCache>,
     pub fetcher: Arc<dyn MetadataFetcher>,
     pub config: Arc<Config>,
+}
+
+/// Parsed IdP metadata by provider, so a sign-in does not parse XML and certificates again;
+/// an entry is used only while the provider record is unchanged.
+#[derive(Debug, Default)]
+pub struct MetadataCache {
+    parsed: std::sync::Mutex<std::collections::HashMap<ProviderKey, CachedMetadata>>,
+}
+
+/// (pool id, provider name).
+type ProviderKey = (String, String);
+/// (provider last modified, metadata fetched at, the parsed metadata).
+type CachedMetadata = (i64, i64, Arc<cirrus_saml::IdpMetadata>);
+
+impl Cirrus {
+    /// The parsed metadata of a SAML provider (cached), or `None` if it has none or it does not
+    /// parse.
+    pub fn metadata_of(
+        &self,
+        p: &crate::model::identity_provider::IdentityProvider,
+    ) -> Option<Arc<cirrus_saml::IdpMetadata>> {
+        let key = (p.user_pool_id.clone(), p.provider_name.clone());
+        let stamp = (
+            p.last_modified_date.0,
+            p.metadata_fetched_at.map(|t| t.0).unwrap_or(0),
+        );
+        if let Ok(map) = self.metadata.parsed.lock()
+            && let Some((m, f, md)) = map.get(&key)
+            && (*m, *f) == stamp
+        {
+            return Some(md.clone());
+        }
+        let xml = p.metadata_xml.as_deref()?;
+        let md = Arc::new(
+            cirrus_saml::parse_idp_metadata(
+                xml,
+                p.provider_details.get("CirrusEntityId").map(String::as_str),
+            )
+            .ok()?,
+        );
+        if let Ok(mut map) = self.metadata.parsed.lock() {
+            map.insert(key, (stamp.0, stamp.1, md.clone()));
+        }
+        Some(md)
+    }
 }
 
 impl From<StoreError> for Error {

@@ -149,25 +149,36 @@ impl Cirrus {
     /// UpdateUserPool: replaces the settable configuration; omitted members return to defaults.
     pub async fn update_user_pool(&self, req: UpdateUserPool) -> Result<()> {
         let pool_id = validate::required(&req.user_pool_id, "userPoolId")?;
-        let mut pool = self.pool(pool_id).await?;
+        self.pool(pool_id).await?;
         if let Some(name) = &req.pool_name {
             check_pool_name(name)?;
-            pool.name = name.clone();
         }
         req.settings.validate()?;
         let mut settings = req.settings.with_defaults();
-        // Tags are managed by TagResource too; an update without UserPoolTags keeps them.
-        if settings
-            .user_pool_tags
-            .as_ref()
-            .is_none_or(BTreeMap::is_empty)
-            && pool.settings.user_pool_tags.is_some()
-        {
-            settings.user_pool_tags = pool.settings.user_pool_tags.clone();
-        }
-        pool.settings = settings;
-        pool.last_modified_date = self.timestamp();
-        self.store.put_pool(&pool).await?;
+        let name = req.pool_name.clone();
+        let now = self.timestamp();
+        self.store
+            .update_pool(
+                pool_id,
+                Box::new(move |pool| {
+                    if let Some(name) = name {
+                        pool.name = name;
+                    }
+                    // Tags are managed by TagResource too; an update without UserPoolTags keeps them.
+                    if settings
+                        .user_pool_tags
+                        .as_ref()
+                        .is_none_or(BTreeMap::is_empty)
+                        && pool.settings.user_pool_tags.is_some()
+                    {
+                        settings.user_pool_tags = pool.settings.user_pool_tags.clone();
+                    }
+                    pool.settings = settings;
+                    pool.last_modified_date = now;
+                    Ok(())
+                }),
+            )
+            .await?;
         Ok(())
     }
 
@@ -210,10 +221,19 @@ impl Cirrus {
         pool_id: &str,
         attributes: &[SchemaAttribute],
     ) -> Result<()> {
-        let mut pool = self.pool(pool_id).await?;
-        pool.schema_attributes.add_custom(attributes)?;
-        pool.last_modified_date = self.timestamp();
-        self.store.put_pool(&pool).await?;
+        self.pool(pool_id).await?;
+        let attributes = attributes.to_vec();
+        let now = self.timestamp();
+        self.store
+            .update_pool(
+                pool_id,
+                Box::new(move |pool| {
+                    pool.schema_attributes.add_custom(&attributes)?;
+                    pool.last_modified_date = now;
+                    Ok(())
+                }),
+            )
+            .await?;
         Ok(())
     }
 
@@ -246,27 +266,43 @@ impl Cirrus {
 
     /// TagResource: adds or replaces tags on a pool.
     pub async fn tag_resource(&self, arn: &str, tags: BTreeMap<String, String>) -> Result<()> {
-        let mut pool = self.pool_by_arn(arn).await?;
-        let mut all = pool.tags();
-        all.extend(tags);
-        validate_tags(&all, "tags")?;
-        pool.settings.user_pool_tags = Some(all);
-        self.store.put_pool(&pool).await?;
+        let pool = self.pool_by_arn(arn).await?;
+        validate_tags(&tags, "tags")?;
+        self.store
+            .update_pool(
+                &pool.id,
+                Box::new(move |pool| {
+                    let mut all = pool.tags();
+                    all.extend(tags);
+                    validate_tags(&all, "tags")?;
+                    pool.settings.user_pool_tags = Some(all);
+                    Ok(())
+                }),
+            )
+            .await?;
         Ok(())
     }
 
     /// UntagResource: removes tags by key.
     pub async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<()> {
-        let mut pool = self.pool_by_arn(arn).await?;
+        let pool = self.pool_by_arn(arn).await?;
         for k in keys {
             validate::length(k, "tagKeys.member", 1, 128)?;
         }
-        let mut all = pool.tags();
-        for k in keys {
-            all.remove(k);
-        }
-        pool.settings.user_pool_tags = Some(all);
-        self.store.put_pool(&pool).await?;
+        let keys = keys.to_vec();
+        self.store
+            .update_pool(
+                &pool.id,
+                Box::new(move |pool| {
+                    let mut all = pool.tags();
+                    for k in &keys {
+                        all.remove(k);
+                    }
+                    pool.settings.user_pool_tags = Some(all);
+                    Ok(())
+                }),
+            )
+            .await?;
         Ok(())
     }
 

@@ -185,6 +185,57 @@ impl Cirrus {
         Ok((pool, user))
     }
 
+    /// Refuses values that would give two users the same sign-in alias: in pools with
+    /// `UsernameAttributes` the email / phone number, in pools with `AliasAttributes` a verified
+    /// email / phone number or a preferred_username (AliasExistsException).
+    async fn check_alias_free(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        updates: &BTreeMap<String, String>,
+    ) -> Result<()> {
+        let username_attrs = pool.username_attributes.clone().unwrap_or_default();
+        let aliases = pool.alias_attributes.clone().unwrap_or_default();
+        let merged = |name: &str| {
+            updates
+                .get(name)
+                .or_else(|| user.attributes.get(name))
+                .cloned()
+        };
+        for name in username_attrs.iter().chain(aliases.iter()) {
+            let Some(value) = merged(name).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let is_alias = !username_attrs.contains(name);
+            if is_alias
+                && name != "preferred_username"
+                && merged(&format!("{name}_verified")).as_deref() != Some("true")
+            {
+                continue;
+            }
+            let ignore_case = pool.case_insensitive() && name != "phone_number";
+            let others = self
+                .store
+                .find_users_by_attribute(&pool.id, name, &value, ignore_case)
+                .await?;
+            let clash = others.iter().any(|o| {
+                o.username != user.username
+                    && (!is_alias
+                        || name == "preferred_username"
+                        || o.attributes
+                            .get(&format!("{name}_verified"))
+                            .is_some_and(|v| v == "true"))
+            });
+            if clash {
+                return Err(Error::AliasExists(format!(
+                    "An account with the given {} already exists.",
+                    name.replace('_', " ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// AdminCreateUser.
     pub async fn admin_create_user(&self, req: CreateUser) -> Result<User> {
         let pool_id = validate::required(&req.user_pool_id, "userPoolId")?;
@@ -278,8 +329,21 @@ impl Cirrus {
                 attributes
             },
         };
-        match self.store.create_user(&user, pool.case_insensitive()).await {
+        self.check_alias_free(&pool, &user, &BTreeMap::new())
+            .await?;
+        let unique = pool.username_attributes.clone().unwrap_or_default();
+        match self
+            .store
+            .create_user_unique(&user, pool.case_insensitive(), &unique)
+            .await
+        {
             Ok(()) => Ok(user),
+            Err(crate::store::StoreError::Conflict(what)) if what.starts_with("alias ") => {
+                Err(Error::UsernameExists(format!(
+                    "An account with the given {} already exists.",
+                    what.trim_start_matches("alias ").replace('_', " ")
+                )))
+            }
             Err(crate::store::StoreError::Conflict(_)) => {
                 Err(Error::UsernameExists("User account already exists".into()))
             }
@@ -294,7 +358,7 @@ impl Cirrus {
         username: &str,
         attrs: &[Attribute],
     ) -> Result<()> {
-        let (pool, mut user) = self.user(pool_id, username).await?;
+        let (pool, user) = self.user(pool_id, username).await?;
         let updates = checked_attributes(&pool, attrs, "userAttributes")?;
         for name in updates.keys() {
             if pool
@@ -307,24 +371,37 @@ impl Cirrus {
                 )));
             }
         }
-        for (name, value) in updates {
-            if value.is_empty() {
-                if pool
+        for (name, value) in &updates {
+            if value.is_empty()
+                && pool
                     .schema_attributes
-                    .rules(&name)
+                    .rules(name)
                     .is_some_and(|r| r.required)
-                {
-                    return Err(Error::invalid(format!(
-                        "Attributes did not conform to the schema: {name}: The attribute is required"
-                    )));
-                }
-                user.attributes.remove(&name);
-            } else {
-                user.attributes.insert(name, value);
+            {
+                return Err(Error::invalid(format!(
+                    "Attributes did not conform to the schema: {name}: The attribute is required"
+                )));
             }
         }
-        user.modified = self.timestamp();
-        self.store.put_user(&user).await?;
+        self.check_alias_free(&pool, &user, &updates).await?;
+        let now = self.timestamp();
+        self.store
+            .update_user(
+                pool_id,
+                &user.username,
+                Box::new(move |user| {
+                    for (name, value) in updates {
+                        if value.is_empty() {
+                            user.attributes.remove(&name);
+                        } else {
+                            user.attributes.insert(name, value);
+                        }
+                    }
+                    user.modified = now;
+                    Ok(())
+                }),
+            )
+            .await?;
         Ok(())
     }
 
@@ -335,7 +412,7 @@ impl Cirrus {
         username: &str,
         names: &[String],
     ) -> Result<()> {
-        let (pool, mut user) = self.user(pool_id, username).await?;
+        let (pool, user) = self.user(pool_id, username).await?;
         for name in names {
             validate::string(
                 name,
@@ -358,11 +435,21 @@ impl Cirrus {
                 )));
             }
         }
-        for name in names {
-            user.attributes.remove(name);
-        }
-        user.modified = self.timestamp();
-        self.store.put_user(&user).await?;
+        let names = names.to_vec();
+        let now = self.timestamp();
+        self.store
+            .update_user(
+                pool_id,
+                &user.username,
+                Box::new(move |user| {
+                    for name in &names {
+                        user.attributes.remove(name);
+                    }
+                    user.modified = now;
+                    Ok(())
+                }),
+            )
+            .await?;
         Ok(())
     }
 
@@ -380,10 +467,33 @@ impl Cirrus {
         username: &str,
         enabled: bool,
     ) -> Result<()> {
-        let (_, mut user) = self.user(pool_id, username).await?;
-        user.enabled = enabled;
-        user.modified = self.timestamp();
-        self.store.put_user(&user).await?;
+        let (_, user) = self.user(pool_id, username).await?;
+        let now = self.timestamp();
+        self.store
+            .update_user(
+                pool_id,
+                &user.username,
+                Box::new(move |user| {
+                    user.enabled = enabled;
+                    user.modified = now;
+                    Ok(())
+                }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Checks ListUsers' `AttributesToGet`: every name must be a pool attribute.
+    pub async fn check_attributes_to_get(&self, pool_id: &str, names: &[String]) -> Result<()> {
+        let pool = self.pool(pool_id).await?;
+        for n in names {
+            validate::length(n, "attributesToGet.member", 1, 32)?;
+            if pool.schema_attributes.get(n).is_none() && n != "identities" {
+                return Err(Error::invalid(format!(
+                    "One or more requested attributes do not exist: {n}."
+                )));
+            }
+        }
         Ok(())
     }
 

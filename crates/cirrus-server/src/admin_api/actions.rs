@@ -359,6 +359,10 @@ pub async fn dispatch(c: &Cirrus, action: &str, input: Value) -> Out {
                 i.0.contains_key("AttributesToGet")
                     .then(|| i.strings("AttributesToGet"))
                     .transpose()?;
+            if let Some(names) = &only {
+                c.check_attributes_to_get(&i.string("UserPoolId")?, names)
+                    .await?;
+            }
             let filter = i.opt_string("Filter")?;
             let next = i.opt_string("PaginationToken")?;
             let (users, token) = c

@@ -81,6 +81,7 @@ impl From<Error> for ApiError {
             Error::DuplicateProvider(_) => "DuplicateProviderException",
             Error::UsernameExists(_) => "UsernameExistsException",
             Error::GroupExists(_) => "GroupExistsException",
+            Error::AliasExists(_) => "AliasExistsException",
             Error::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
             Error::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
             Error::LimitExceeded(_) => "LimitExceededException",
@@ -185,6 +186,16 @@ fn authenticate(
     })
 }
 
+/// Whether any string in the input holds a NUL character (no store column can keep one).
+fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
 /// Removes `null` members at any depth: AWS treats them as absent.
 fn strip_nulls(value: &mut Value) {
     match value {
@@ -233,6 +244,12 @@ pub async fn handle(State(state): State<AppState>, request: Request<Body>) -> Re
             ));
         }
         strip_nulls(&mut input);
+        if has_nul(&input) {
+            return Err(ApiError::new(
+                "InvalidParameterException",
+                "Request values must not contain NUL (U+0000) characters.",
+            ));
+        }
         tracing::debug!(%action, "admin API call");
         actions::dispatch(&state.cirrus, &action, input).await
     }

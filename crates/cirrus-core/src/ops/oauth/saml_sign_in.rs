@@ -12,30 +12,12 @@ impl Cirrus {
         request: OAuthRequest,
         acs_url: &str,
     ) -> Result<String> {
-        let metadata = provider
-            .metadata_xml
-            .as_deref()
-            .ok_or_else(|| {
-                Error::Internal(format!(
-                    "provider {} has no metadata",
-                    provider.provider_name
-                ))
-            })
-            .and_then(|xml| {
-                cirrus_saml::parse_idp_metadata(
-                    xml,
-                    provider
-                        .provider_details
-                        .get("CirrusEntityId")
-                        .map(String::as_str),
-                )
-                .map_err(|e| {
-                    Error::Internal(format!(
-                        "stored metadata of {} does not parse: {e}",
-                        provider.provider_name
-                    ))
-                })
-            })?;
+        let metadata = self.metadata_of(provider).ok_or_else(|| {
+            Error::Internal(format!(
+                "stored metadata of {} cannot be used",
+                provider.provider_name
+            ))
+        })?;
         let sso = metadata
             .redirect_sso_url()
             .ok_or_else(|| Error::Internal("metadata has no HTTP-Redirect SSO endpoint".into()))?
@@ -213,16 +195,8 @@ impl Cirrus {
             )
             .await;
         }
-        let metadata = match provider.metadata_xml.as_deref().map(|xml| {
-            cirrus_saml::parse_idp_metadata(
-                xml,
-                provider
-                    .provider_details
-                    .get("CirrusEntityId")
-                    .map(String::as_str),
-            )
-        }) {
-            Some(Ok(m)) => m,
+        let metadata = match self.metadata_of(&provider) {
+            Some(m) => m,
             _ => {
                 return fail(
                     "metadata",
