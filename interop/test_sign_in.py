@@ -601,3 +601,44 @@ def test_idp_initiated_logout(env, server):
     r = env.http.post(slo, data={"SAMLRequest": posted, "RelayState": "rs-2"}, allow_redirects=False, timeout=30)
     assert r.status_code == 302, r.text
     assert env.idp.read_logout_response(r.headers["Location"], env.sp_cert)["in_response_to"] == rid
+
+
+def test_idp_identifier_and_unsupported_provider(env, cognito):
+    # idp_identifier routes to the provider that owns it.
+    r = env.authorize(idp_identifier="corp.example")
+    assert r.status_code == 302 and r.headers["Location"].startswith(env.idp.sso_url)
+    q, _ = query_of(env.authorize(idp_identifier="nobody.example", state="s").headers["Location"])
+    assert q["error"] == "invalid_request" and q["state"] == "s"
+    # A provider the client does not list is refused, even though the pool has it.
+    other = SamlTestIdP()
+    cognito.create_identity_provider(UserPoolId=env.pool_id, ProviderName="Other", ProviderType="SAML", ProviderDetails={"MetadataFile": other.metadata()})
+    q, _ = query_of(env.authorize(identity_provider="Other").headers["Location"])
+    assert q["error"] == "invalid_request" and "not enabled" in q["error_description"]
+    # A response_type the client may not use.
+    q, _ = query_of(env.http.get(f"{env.base}/oauth2/authorize", params={"response_type": "token", "client_id": env.secret_client_id, "redirect_uri": CALLBACK, "identity_provider": "Corp"}, allow_redirects=False, timeout=30).headers["Location"])
+    assert q["error"] == "unauthorized_client"
+
+
+def test_client_credentials(env, cognito):
+    cognito.create_resource_server(UserPoolId=env.pool_id, Identifier="https://api.example.test", Name="api",
+                                   Scopes=[{"ScopeName": "read", "ScopeDescription": "read"}, {"ScopeName": "write", "ScopeDescription": "write"}])
+    m2m = cognito.create_user_pool_client(
+        UserPoolId=env.pool_id, ClientName="m2m", GenerateSecret=True, AllowedOAuthFlows=["client_credentials"],
+        AllowedOAuthScopes=["https://api.example.test/read"], AllowedOAuthFlowsUserPoolClient=True,
+    )["UserPoolClient"]
+    auth = (m2m["ClientId"], m2m["ClientSecret"])
+    t = env.token({"grant_type": "client_credentials"}, auth=auth)
+    assert t.status_code == 200, t.text
+    body = t.json()
+    assert set(body) == {"access_token", "token_type", "expires_in"}
+    claims = env.verify(body["access_token"])
+    assert claims["token_use"] == "access" and claims["client_id"] == m2m["ClientId"] and claims["sub"] == m2m["ClientId"]
+    assert claims["scope"] == "https://api.example.test/read"
+    bad_scope = env.token({"grant_type": "client_credentials", "scope": "https://api.example.test/write"}, auth=auth)
+    assert bad_scope.status_code == 400 and bad_scope.json()["error"] == "invalid_scope"
+    wrong = env.token({"grant_type": "client_credentials"}, auth=(m2m["ClientId"], "x" * 51))
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+    # A user-facing client may not use the grant.
+    denied = env.token({"grant_type": "client_credentials"}, auth=(env.secret_client_id, env.secret))
+    assert denied.status_code == 400 and denied.json()["error"] == "unauthorized_client"
+    assert env.token({"grant_type": "password"}, auth=auth).json()["error"] == "unsupported_grant_type"
