@@ -323,7 +323,7 @@ def test_aws_jwt_verify_accepts_our_tokens_and_refuses_wrong_ones(env, server, c
         {"name": "id relabelled as access", "token": tamper_payload(mine["id_token"], token_use="access", client_id=env.client_id),
          "tokenUse": "access", "clientId": env.client_id},
         {"name": "access without the scope", "token": mine["access_token"], "tokenUse": "access", "clientId": env.client_id,
-         "scope": ["aws.cognito.signin.user.admin"]},
+         "scope": ["https://api.example.test/write"]},
         {"name": "not in the group", "token": mine["access_token"], "tokenUse": "access", "clientId": env.client_id, "groups": ["admins"]},
         {"name": "garbage", "token": "not-a.jwt.at-all", "tokenUse": "id", "clientId": env.client_id},
         {"name": "truncated", "token": mine["id_token"][: len(mine["id_token"]) // 2], "tokenUse": "id", "clientId": env.client_id},

@@ -135,6 +135,7 @@ pub(crate) mod token {
                 .decode(t.as_bytes())
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
+                .filter(|k| !k.chars().any(char::is_control))
                 .map(Some)
                 .ok_or_else(|| Error::invalid("Invalid pagination token.")),
         }

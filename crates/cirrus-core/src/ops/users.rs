@@ -188,13 +188,20 @@ impl Cirrus {
     /// Refuses values that would give two users the same sign-in alias: in pools with
     /// `UsernameAttributes` the email / phone number, in pools with `AliasAttributes` a verified
     /// email / phone number or a preferred_username (AliasExistsException).
+    /// `with_username_attributes` is false on creation, where a clash of those is a
+    /// UsernameExistsException decided atomically by the store.
     async fn check_alias_free(
         &self,
         pool: &UserPool,
         user: &User,
         updates: &BTreeMap<String, String>,
+        with_username_attributes: bool,
     ) -> Result<()> {
-        let username_attrs = pool.username_attributes.clone().unwrap_or_default();
+        let username_attrs = if with_username_attributes {
+            pool.username_attributes.clone().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let aliases = pool.alias_attributes.clone().unwrap_or_default();
         let merged = |name: &str| {
             updates
@@ -329,7 +336,7 @@ impl Cirrus {
                 attributes
             },
         };
-        self.check_alias_free(&pool, &user, &BTreeMap::new())
+        self.check_alias_free(&pool, &user, &BTreeMap::new(), false)
             .await?;
         let unique = pool.username_attributes.clone().unwrap_or_default();
         match self
@@ -383,7 +390,7 @@ impl Cirrus {
                 )));
             }
         }
-        self.check_alias_free(&pool, &user, &updates).await?;
+        self.check_alias_free(&pool, &user, &updates, true).await?;
         let now = self.timestamp();
         self.store
             .update_user(
