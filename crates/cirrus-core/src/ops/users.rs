@@ -84,10 +84,10 @@ pub fn parse_filter(pool: &UserPool, filter: &str) -> Result<UserFilter> {
         return Ok(UserFilter::All);
     }
     let bad = || Error::invalid("Error while parsing filter.");
-    let (name, rest) = filter
-        .split_once(|c: char| c == '=' || c == '^' || c.is_whitespace())
+    let split = filter
+        .find(|c: char| c == '=' || c == '^' || c.is_whitespace())
         .ok_or_else(bad)?;
-    let rest = format!("{}{rest}", &filter[name.len()..name.len() + 1]);
+    let (name, rest) = filter.split_at(split);
     let rest = rest.trim_start();
     let (prefix, rest) = if let Some(r) = rest.strip_prefix("^=") {
         (true, r)
@@ -595,6 +595,8 @@ mod tests {
                 ..
             }
         ));
+        // Multi-byte whitespace between the parts is whitespace, not a panic.
+        assert!(parse_filter(&p, "email\u{3000}= \"x\"\u{3000}").is_ok());
         for bad in [
             "email",
             "email = a",
