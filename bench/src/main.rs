@@ -37,6 +37,10 @@ struct Args {
     /// Distinct users (NameIDs) signing in.
     #[arg(long, default_value_t = 200)]
     users: usize,
+    /// Have the provider ask for signed AuthnRequests (RequestSigningAlgorithm): one more RSA
+    /// signature per sign-in on the server.
+    #[arg(long)]
+    sign_requests: bool,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -242,7 +246,7 @@ struct Setup {
     client_id: String,
 }
 
-async fn setup(url: &str, idp: &Idp) -> Result<Setup, BoxError> {
+async fn setup(url: &str, idp: &Idp, sign_requests: bool) -> Result<Setup, BoxError> {
     let http = reqwest::Client::new();
     let pool = admin(&http, url, "CreateUserPool", json!({"PoolName": "bench"})).await?;
     let pool_id = pool["UserPool"]["Id"]
@@ -257,12 +261,16 @@ async fn setup(url: &str, idp: &Idp) -> Result<Setup, BoxError> {
         json!({"UserPoolId": pool_id, "Domain": prefix}),
     )
     .await?;
+    let mut details = json!({"MetadataFile": metadata(idp)});
+    if sign_requests {
+        details["RequestSigningAlgorithm"] = json!("rsa-sha256");
+    }
     admin(
         &http,
         url,
         "CreateIdentityProvider",
         json!({"UserPoolId": pool_id, "ProviderName": "Bench", "ProviderType": "SAML",
-               "ProviderDetails": {"MetadataFile": metadata(idp), "RequestSigningAlgorithm": "rsa-sha256"},
+               "ProviderDetails": details,
                "AttributeMapping": {"email": "email", "given_name": "givenName"}}),
     )
     .await?;
@@ -461,7 +469,7 @@ async fn main() -> Result<(), BoxError> {
     let server = start_server(&args)?;
     let pid = server.child.id().to_string();
     let idp = Arc::new(make_idp()?);
-    let setup = Arc::new(setup(&server.url, &idp).await?);
+    let setup = Arc::new(setup(&server.url, &idp, args.sign_requests).await?);
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(64)

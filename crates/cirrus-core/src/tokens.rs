@@ -18,9 +18,63 @@ use crate::ops::Cirrus;
 pub const MAX_TOKEN_LIFETIME_MS: i64 = 86_400_000;
 
 /// Parsed signing keys, by kid, so a private key is parsed once per process, not per token.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct KeyCache {
     keys: Mutex<HashMap<String, Arc<RsaKeyPair>>>,
+    /// Opened SAML keys (pool signing keys, provider decryption keys) by a name that changes
+    /// whenever the stored key does.
+    saml_signers: Mutex<HashMap<String, cirrus_saml::messages::RedirectSigner>>,
+    saml_decrypters: Mutex<HashMap<String, cirrus_saml::xenc::DecryptionKey>>,
+}
+
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyCache").finish_non_exhaustive()
+    }
+}
+
+impl KeyCache {
+    /// A cached SAML signer, or `make()`'s, remembered under `name`.
+    pub fn signer(
+        &self,
+        name: &str,
+        make: impl FnOnce() -> Result<cirrus_saml::messages::RedirectSigner>,
+    ) -> Result<cirrus_saml::messages::RedirectSigner> {
+        if let Some(s) = self
+            .saml_signers
+            .lock()
+            .ok()
+            .and_then(|m| m.get(name).cloned())
+        {
+            return Ok(s);
+        }
+        let made = make()?;
+        if let Ok(mut m) = self.saml_signers.lock() {
+            m.insert(name.to_string(), made.clone());
+        }
+        Ok(made)
+    }
+
+    /// A cached decryption key, or `make()`'s, remembered under `name`.
+    pub fn decrypter(
+        &self,
+        name: &str,
+        make: impl FnOnce() -> Result<cirrus_saml::xenc::DecryptionKey>,
+    ) -> Result<cirrus_saml::xenc::DecryptionKey> {
+        if let Some(k) = self
+            .saml_decrypters
+            .lock()
+            .ok()
+            .and_then(|m| m.get(name).cloned())
+        {
+            return Ok(k);
+        }
+        let made = make()?;
+        if let Ok(mut m) = self.saml_decrypters.lock() {
+            m.insert(name.to_string(), made.clone());
+        }
+        Ok(made)
+    }
 }
 
 /// The key-sealing context of a JWT key.

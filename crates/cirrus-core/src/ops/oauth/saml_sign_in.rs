@@ -81,11 +81,14 @@ impl Cirrus {
             .pool_signing_key(pool_id)
             .await?
             .ok_or_else(|| Error::Internal(format!("pool {pool_id} has no signing key")))?;
-        let pkcs8 = self
-            .vault
-            .open(&key.private_key_sealed, &signing_key_aad(pool_id))?;
-        RedirectSigner::from_pkcs8_der(&pkcs8)
-            .map_err(|e| Error::Internal(format!("pool signing key does not parse: {e}")))
+        let name = format!("{pool_id}:{}", key.created);
+        self.keys.signer(&name, || {
+            let pkcs8 = self
+                .vault
+                .open(&key.private_key_sealed, &signing_key_aad(pool_id))?;
+            RedirectSigner::from_pkcs8_der(&pkcs8)
+                .map_err(|e| Error::Internal(format!("pool signing key does not parse: {e}")))
+        })
     }
 
     pub(super) async fn refuse_sign_in(
@@ -223,15 +226,16 @@ impl Cirrus {
             expect.clock_skew = Duration::from_secs(skew);
         }
         if let Some(sealed) = &provider.encryption_key_sealed {
-            let pkcs8 = self.vault.open(
-                sealed,
-                &crate::ops::identity_providers::encryption_key_aad(
-                    &pool.id,
-                    &provider.provider_name,
-                ),
-            )?;
-            let key = cirrus_saml::xenc::DecryptionKey::from_pkcs8_der(&pkcs8).map_err(|e| {
-                Error::Internal(format!("stored encryption key does not parse: {e}"))
+            let aad = crate::ops::identity_providers::encryption_key_aad(
+                &pool.id,
+                &provider.provider_name,
+            );
+            let name = format!("{aad}:{}", provider.creation_date.0);
+            let key = self.keys.decrypter(&name, || {
+                let pkcs8 = self.vault.open(sealed, &aad)?;
+                cirrus_saml::xenc::DecryptionKey::from_pkcs8_der(&pkcs8).map_err(|e| {
+                    Error::Internal(format!("stored encryption key does not parse: {e}"))
+                })
             })?;
             trust.decryption_keys.push(key);
         }
