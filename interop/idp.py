@@ -175,6 +175,25 @@ class SamlTestIdP:
         return {"in_response_to": root.get("InResponseTo"), "status": status, "relay_state": params.get("RelayState"),
                 "issuer": root.findtext(f"{{{SAML}}}Issuer")}
 
+    def logout_response_query(self, *, destination: str, in_response_to: str, relay_state: str) -> str:
+        """A LogoutResponse for the HTTP-Redirect binding: the query string, signed over its
+        exact bytes (RSA-SHA256 with `cryptography`)."""
+        now = dt.datetime.now(dt.timezone.utc)
+        xml = (
+            f'<samlp:LogoutResponse xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}" ID="_lr{secrets.token_hex(16)}" Version="2.0" '
+            f'IssueInstant="{_instant(now)}" Destination="{_esc(destination)}" InResponseTo="{in_response_to}">'
+            f"<saml:Issuer>{_esc(self.entity_id)}</saml:Issuer>"
+            f'<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
+            f"</samlp:LogoutResponse>"
+        )
+        deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+        raw = deflater.compress(xml.encode()) + deflater.flush()
+        q = "SAMLResponse=" + urllib.parse.quote(base64.b64encode(raw).decode(), safe="")
+        q += "&RelayState=" + urllib.parse.quote(relay_state, safe="")
+        q += "&SigAlg=" + urllib.parse.quote(RSA_SHA256, safe="")
+        sig = self.key.sign(q.encode(), padding.PKCS1v15(), hashes.SHA256())
+        return q + "&Signature=" + urllib.parse.quote(base64.b64encode(sig).decode(), safe="")
+
     def logout_response(self, *, destination: str, in_response_to: str, sign: bool = True) -> str:
         """A base64 LogoutResponse (HTTP-POST binding), signed with signxml unless told not to."""
         now = dt.datetime.now(dt.timezone.utc)

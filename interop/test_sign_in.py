@@ -564,6 +564,15 @@ def test_single_logout(env, cognito, server):
     assert done.status_code == 302
     events = [json.loads(line) for line in cli(server, "events", "--pool", env.pool_id, "--json").splitlines()]
     assert events[0]["kind"] == "sign_out.failed"
+    # The IdP may answer over the HTTP-Redirect binding instead, with a query signature.
+    env.sign_in(name_id="lara")
+    r = env.http.get(f"{env.base}/logout", params={"client_id": env.client_id, "logout_uri": bye}, allow_redirects=False, timeout=30)
+    req = env.idp.read_logout_request(r.headers["Location"], env.sp_cert)
+    query = env.idp.logout_response_query(destination=slo, in_response_to=req["id"], relay_state=req["relay_state"])
+    done = env.http.get(f"{slo}?{query}", allow_redirects=False, timeout=30)
+    assert done.status_code == 302 and done.headers["Location"] == bye
+    events = [json.loads(line) for line in cli(server, "events", "--pool", env.pool_id, "--json").splitlines()]
+    assert events[0]["kind"] == "sign_out.completed"
     # logout_uri must be registered.
     r = env.http.get(f"{env.base}/logout", params={"client_id": env.client_id, "logout_uri": "https://evil.example/"}, allow_redirects=False, timeout=30)
     assert r.status_code == 400

@@ -7,7 +7,7 @@ use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use cirrus_core::ops::oauth::{HOSTED_SESSION_MS, InboundLogout, SignInOutcome};
+use cirrus_core::ops::oauth::{HOSTED_SESSION_MS, InboundLogout, LogoutAnswer, SignInOutcome};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -178,14 +178,22 @@ pub async fn slo(State(state): State<AppState>, domain: HostedDomain, body: Byte
             None,
         );
     };
+    let answer = LogoutAnswer::Post {
+        saml_response: &response,
+        relay_state: form.relay_state.as_deref(),
+    };
+    finish_logout(&state, &domain, answer, &slo_url).await
+}
+
+async fn finish_logout(
+    state: &AppState,
+    domain: &HostedDomain,
+    answer: LogoutAnswer<'_>,
+    slo_url: &str,
+) -> Response {
     match state
         .cirrus
-        .finish_logout(
-            &domain.pool,
-            &response,
-            form.relay_state.as_deref(),
-            &slo_url,
-        )
+        .finish_logout(&domain.pool, answer, slo_url)
         .await
     {
         Ok(Some(target)) => found(&target),
@@ -207,23 +215,28 @@ pub async fn slo(State(state): State<AppState>, domain: HostedDomain, body: Byte
     }
 }
 
-/// `GET /saml2/logout`: an IdP-initiated LogoutRequest over the HTTP-Redirect binding. The raw
-/// query is passed on untouched: its signature covers those exact bytes.
+/// `GET /saml2/logout`: an IdP-initiated LogoutRequest, or the IdP's LogoutResponse, over the
+/// HTTP-Redirect binding. The raw query is passed on untouched: its signature covers those
+/// exact bytes.
 pub async fn slo_redirect(
     State(state): State<AppState>,
     domain: HostedDomain,
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = query.unwrap_or_default();
+    let slo_url = format!("{}/saml2/logout", domain.base);
+    if query.contains("SAMLResponse=") {
+        let answer = LogoutAnswer::Redirect { raw_query: &query };
+        return finish_logout(&state, &domain, answer, &slo_url).await;
+    }
     if !query.contains("SAMLRequest=") {
         return error_page(
             StatusCode::BAD_REQUEST,
-            "The identity provider sent no SAMLRequest.",
+            "The identity provider sent no SAMLRequest or SAMLResponse.",
             None,
             None,
         );
     }
-    let slo_url = format!("{}/saml2/logout", domain.base);
     idp_logout(
         &state,
         &domain,

@@ -3,7 +3,7 @@
 
 use cirrus_saml::messages::{
     LogoutExpectations, LogoutRequest, RedirectParam, SpLogoutResponse, redirect_url,
-    validate_logout_response,
+    validate_logout_response, validate_logout_response_redirect,
 };
 use cirrus_saml::response::NameId;
 use cirrus_saml::slo::{
@@ -18,6 +18,18 @@ use super::*;
 pub enum LogoutStep {
     /// Send the browser here (the IdP's SLO endpoint, or straight to the target).
     Redirect(String),
+}
+
+/// The IdP's LogoutResponse to our LogoutRequest, as it arrived at `/saml2/logout`.
+#[derive(Debug, Clone, Copy)]
+pub enum LogoutAnswer<'a> {
+    /// HTTP-POST: the base64 `SAMLResponse` and the RelayState.
+    Post {
+        saml_response: &'a str,
+        relay_state: Option<&'a str>,
+    },
+    /// HTTP-Redirect: the raw query string, exactly as received.
+    Redirect { raw_query: &'a str },
 }
 
 /// A LogoutRequest an IdP sent to `/saml2/logout`, as it arrived.
@@ -151,12 +163,19 @@ impl Cirrus {
     pub async fn finish_logout(
         &self,
         pool: &UserPool,
-        saml_response: &str,
-        relay_state: Option<&str>,
+        answer: LogoutAnswer<'_>,
         slo_url: &str,
     ) -> Result<Option<String>> {
         let now = self.now();
-        let Some(rs) = relay_state else {
+        let relay_state = match answer {
+            LogoutAnswer::Post { relay_state, .. } => relay_state.map(str::to_string),
+            LogoutAnswer::Redirect { raw_query } => {
+                url::form_urlencoded::parse(raw_query.as_bytes())
+                    .find(|(k, _)| k == "RelayState")
+                    .map(|(_, v)| v.into_owned())
+            }
+        };
+        let Some(rs) = relay_state.as_deref() else {
             return Ok(None);
         };
         let Some(pending) = self
@@ -169,15 +188,7 @@ impl Cirrus {
             return Ok(None);
         };
         let provider = self.store.get_provider(&pool.id, &pending.provider).await?;
-        let metadata = provider.as_ref().and_then(|p| {
-            p.metadata_xml.as_deref().and_then(|xml| {
-                cirrus_saml::parse_idp_metadata(
-                    xml,
-                    p.provider_details.get("CirrusEntityId").map(String::as_str),
-                )
-                .ok()
-            })
-        });
+        let metadata = provider.as_ref().and_then(|p| self.metadata_of(p));
         let outcome = match metadata {
             Some(md) => {
                 let trust = ProviderTrust::from_metadata(&md);
@@ -189,9 +200,16 @@ impl Cirrus {
                     now: to_odt(now)?,
                     limits: XmlLimits::MESSAGE,
                 };
-                validate_logout_response(saml_response, &trust, &expect)
-                    .map(|_| ())
-                    .map_err(|e| (e.check(), e.to_string()))
+                match answer {
+                    LogoutAnswer::Post { saml_response, .. } => {
+                        validate_logout_response(saml_response, &trust, &expect)
+                    }
+                    LogoutAnswer::Redirect { raw_query } => {
+                        validate_logout_response_redirect(raw_query, &trust, &expect)
+                    }
+                }
+                .map(|_| ())
+                .map_err(|e| (e.check(), e.to_string()))
             }
             None => Err((
                 "provider",

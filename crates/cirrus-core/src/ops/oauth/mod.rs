@@ -8,7 +8,7 @@ mod logout;
 mod saml_sign_in;
 mod userinfo;
 
-pub use logout::{InboundLogout, LogoutStep};
+pub use logout::{InboundLogout, LogoutAnswer, LogoutStep};
 pub use userinfo::TokenRefusal;
 
 use std::time::Duration;
