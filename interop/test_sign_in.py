@@ -651,3 +651,15 @@ def test_client_credentials(env, cognito):
     denied = env.token({"grant_type": "client_credentials"}, auth=(env.secret_client_id, env.secret))
     assert denied.status_code == 400 and denied.json()["error"] == "unauthorized_client"
     assert env.token({"grant_type": "password"}, auth=auth).json()["error"] == "unsupported_grant_type"
+
+
+def test_attributes_update_on_every_sign_in(env, cognito):
+    env.sign_in(name_id="nina", attributes={EMAIL: ["nina@corp.example"], "urn:oid:2.5.4.42": ["Nina"], "department": ["eng"]})
+    env.http.cookies.clear()
+    env.sign_in(name_id="nina", attributes={EMAIL: ["nina@corp.example"], "urn:oid:2.5.4.42": ["Nora"]})
+    a = attrs(cognito.admin_get_user(UserPoolId=env.pool_id, Username="Corp_nina")["UserAttributes"])
+    assert a["given_name"] == "Nora", "a changed value is written"
+    assert a["custom:dept"] == "eng", "an attribute the assertion left out keeps its value"
+    env.http.cookies.clear()
+    claims = id_claims(env, env.sign_in(name_id="nina", attributes={EMAIL: ["nina@corp.example"], "urn:oid:2.5.4.42": ["Nora"]}))
+    assert claims["given_name"] == "Nora" and claims["cognito:username"] == "Corp_nina"

@@ -226,9 +226,26 @@ impl Cirrus {
                         "User is disabled.",
                     )));
                 }
-                user.attributes.extend(mapped);
-                user.modified = now;
-                self.store.put_user(&user).await?;
+                // Cognito rewrites every mapped attribute at each sign-in; writing only when a
+                // value changed has the same outcome and spares the store a transaction.
+                let changed = mapped
+                    .iter()
+                    .any(|(k, v)| user.attributes.get(k) != Some(v));
+                if changed {
+                    let username = user.username.clone();
+                    user = self
+                        .store
+                        .update_user(
+                            &pool.id,
+                            &username,
+                            Box::new(move |u| {
+                                u.attributes.extend(mapped);
+                                u.modified = now;
+                                Ok(())
+                            }),
+                        )
+                        .await?;
+                }
                 user
             }
             None => {
