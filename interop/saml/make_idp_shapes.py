@@ -381,18 +381,34 @@ OKTA_ID = "http://www.okta.com/exk1a2b3c4D5e6F7g8h9"
 
 
 def okta():
+    metadata, solicited = okta_response(True)
+    _, unsolicited = okta_response(False)
+    return {
+        "metadata": (metadata, None, None),
+        "response": (solicited, "xmlsec1", "okta"),
+        "response_idp-initiated": (unsolicited, "xmlsec1", "okta"),
+    }
+
+
+def okta_response(solicited):
+    """`solicited` False: IdP-initiated from the Okta dashboard (no InResponseTo anywhere), with
+    an empty value for a profile field that is not set."""
     rid, aid = "id40193818235926571503462895", "id4019381823601161820187337"
+    if not solicited:
+        rid, aid = "id40193818240019283746556102", "id4019381824001928374655611"
+    irt = f' InResponseTo="{REQ}"' if solicited else ""
     xv = f' xmlns:xs="{XS}" xmlns:xsi="{XSI}" xsi:type="xs:string"'
     attrs = (attr("saml2", "firstName", ["Alice"], AN_UNSPEC, value_attrs=xv)
              + attr("saml2", "lastName", ["Okafor"], AN_UNSPEC, value_attrs=xv)
              + attr("saml2", "email", ["alice@okta-customer.test"], AN_UNSPEC, value_attrs=xv)
+             + ("" if solicited else attr("saml2", "mobilePhone", [""], AN_UNSPEC, value_attrs=xv))
              + attr("saml2", "groups", ["Everyone", "Cirrus Admins"], AN_UNSPEC, value_attrs=xv))
     issuer = f'<saml2:Issuer xmlns:saml2="{SAML}" Format="{NF_ENTITY}">{OKTA_ID}</saml2:Issuer>'
     assertion = (
         f'<saml2:Assertion xmlns:saml2="{SAML}" ID="{aid}" IssueInstant="{t(0)}" Version="2.0">'
         f'<saml2:Issuer Format="{NF_ENTITY}">{OKTA_ID}</saml2:Issuer>{sig_tmpl(aid, prefix_list="xs")}'
         f'<saml2:Subject><saml2:NameID Format="{NF_EMAIL}">alice@okta-customer.test</saml2:NameID>'
-        f'<saml2:SubjectConfirmation Method="{BEARER}"><saml2:SubjectConfirmationData InResponseTo="{REQ}" '
+        f'<saml2:SubjectConfirmation Method="{BEARER}"><saml2:SubjectConfirmationData{irt} '
         f'NotOnOrAfter="{t(300)}" Recipient="{ACS}"/></saml2:SubjectConfirmation></saml2:Subject>'
         f'<saml2:Conditions NotBefore="{t(-300)}" NotOnOrAfter="{t(300)}"><saml2:AudienceRestriction>'
         f'<saml2:Audience>{SP}</saml2:Audience></saml2:AudienceRestriction></saml2:Conditions>'
@@ -400,7 +416,7 @@ def okta():
         f'<saml2:AuthnContextClassRef>{PPT}</saml2:AuthnContextClassRef></saml2:AuthnContext></saml2:AuthnStatement>'
         f'<saml2:AttributeStatement>{attrs}</saml2:AttributeStatement></saml2:Assertion>')
     head = (f'<?xml version="1.0" encoding="UTF-8"?><saml2p:Response xmlns:saml2p="{SAMLP}" Destination="{ACS}" '
-            f'ID="{rid}" InResponseTo="{REQ}" IssueInstant="{t(0)}" Version="2.0">{issuer}')
+            f'ID="{rid}"{irt} IssueInstant="{t(0)}" Version="2.0">{issuer}')
     status = (f'<saml2p:Status xmlns:saml2p="{SAMLP}"><saml2p:StatusCode Value="{SUCCESS}"/></saml2p:Status>')
     # Assertion first (the only template), then the Response (its template comes first).
     inner = xmlsec_sign(head + status + assertion + "</saml2p:Response>", "okta")
@@ -415,10 +431,7 @@ def okta():
         f'<md:SingleSignOnService Binding="{POST}" Location="https://cirrus-test.okta.test/app/cirrus-test_cirrus_1/exk1a2b3c4D5e6F7g8h9/sso/saml"/>'
         f'<md:SingleSignOnService Binding="{REDIRECT}" Location="https://cirrus-test.okta.test/app/cirrus-test_cirrus_1/exk1a2b3c4D5e6F7g8h9/sso/saml"/>'
         f'</md:IDPSSODescriptor></md:EntityDescriptor>')
-    return {
-        "metadata": (metadata, None, None),
-        "response": (both, "xmlsec1", "okta"),
-    }
+    return metadata, both
 
 
 # Entra ID (Azure AD): everything in default namespaces, the assertion-only signature is
@@ -484,9 +497,14 @@ def entra():
         f'<SingleLogoutService Binding="{REDIRECT}" Location="{login}/saml2"/>'
         f'<SingleSignOnService Binding="{REDIRECT}" Location="{login}/saml2"/>'
         f'<SingleSignOnService Binding="{POST}" Location="{login}/saml2"/></IDPSSODescriptor></EntityDescriptor>')
+    # "Sign SAML response and assertion": the assertion, then the Response around it.
+    rid2, aid2 = rid[:-2] + "b2", aid[:-2] + "b2"
+    both = signxml_sign(signxml_sign(response.replace(rid, rid2).replace(aid, aid2), aid2, "entra", prefix=None),
+                        rid2, "entra", prefix=None)
     return {
         "metadata": (signxml_sign(metadata, md_id, "entra", prefix=None), "signxml", "entra"),
         "response": (signxml_sign(response, aid, "entra", prefix=None), "signxml", "entra"),
+        "response_response-and-assertion-signed": (both, "signxml", "entra"),
     }
 
 

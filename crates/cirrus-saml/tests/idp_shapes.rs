@@ -294,6 +294,41 @@ fn okta_response() {
     assert_tamper_fails("okta", "response", ">Okafor<", ">Mallory<");
 }
 
+#[test]
+fn okta_idp_initiated_from_the_dashboard() {
+    // No InResponseTo anywhere: accepted only where unsolicited responses are allowed.
+    let xml = read("okta/response_idp-initiated.xml");
+    let unsolicited = Expectations::new(SP, ACS, None, time(NOW));
+    let a = validate_response(&STANDARD.encode(&xml), &trust("okta"), &unsolicited).unwrap();
+    assert_eq!(a.in_response_to, None);
+    assert!(a.assertion_signed && a.response_signed);
+    assert_name_id(&a, "alice@okta-customer.test", NF_EMAIL, None, None);
+    assert_attributes(
+        &a,
+        &[
+            ("firstName", None, Some(AN_UNSPEC), &["Alice"]),
+            ("lastName", None, Some(AN_UNSPEC), &["Okafor"]),
+            (
+                "email",
+                None,
+                Some(AN_UNSPEC),
+                &["alice@okta-customer.test"],
+            ),
+            // A profile field that is not set arrives as one empty value.
+            ("mobilePhone", None, Some(AN_UNSPEC), &[""]),
+            (
+                "groups",
+                None,
+                Some(AN_UNSPEC),
+                &["Everyone", "Cirrus Admins"],
+            ),
+        ],
+    );
+    // With a sign-in pending (SP-initiated), an unsolicited response is refused.
+    let err = validate_xml("okta", &xml).unwrap_err();
+    assert!(matches!(err, ResponseError::Unsolicited(_)), "{err:?}");
+}
+
 // -------------------------------------------------------------------------------- Entra ID
 
 const TENANT: &str = "8a3f1c2e-5b7d-4e9a-b1c3-d5e7f9a2b4c6";
@@ -389,6 +424,17 @@ fn entra_response() {
         ],
     );
     assert_tamper_fails("entra", "response", ">Nakamura<", ">Mallory<");
+    // "Sign SAML response and assertion": both default-namespace signatures verify.
+    let both = validate("entra", "response_response-and-assertion-signed").unwrap();
+    assert!(both.assertion_signed && both.response_signed);
+    assert_eq!(both.name_id, a.name_id);
+    assert_eq!(both.attributes, a.attributes);
+    assert_tamper_fails(
+        "entra",
+        "response_response-and-assertion-signed",
+        ">Nakamura<",
+        ">Mallory<",
+    );
 }
 
 // ------------------------------------------------------------------------------ Shibboleth
@@ -720,6 +766,7 @@ const ACCEPTED: &[(&str, &str)] = &[
     ("adfs", "response"),
     ("okta", "response"),
     ("entra", "response"),
+    ("entra", "response_response-and-assertion-signed"),
     ("shibboleth", "response"),
     ("shibboleth", "response_signed-inside_aes256-cbc"),
     ("keycloak", "response"),
