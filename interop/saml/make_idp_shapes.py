@@ -586,8 +586,7 @@ def shibboleth():
                             f'        </ds:X509Data>\n      </ds:KeyInfo>\n    </KeyDescriptor>\n    ')
     metadata = f'''<?xml version="1.0" encoding="UTF-8"?>
 <!--
-     This is example metadata only. Do *NOT* supply it as is without review,
-     and do *NOT* provide it in real time to your partners.
+     Test IdP metadata in the layout the Shibboleth IdP generates (a comment before the root).
 -->
 <EntityDescriptor xmlns="{MD}" xmlns:ds="{DS}" xmlns:shibmd="urn:mace:shibboleth:metadata:1.0" xmlns:xml="http://www.w3.org/XML/1998/namespace" xmlns:mdui="urn:oasis:names:tc:SAML:metadata:ui" validUntil="2125-01-01T00:00:00.000Z" entityID="{SHIB_ID}">
 
