@@ -8,6 +8,7 @@ Then, from crates/cirrus-saml:
 
 Writes (git-ignored) crates/cirrus-saml/fuzz/corpus/<target>/seed-*:
   xml_parse, c14n, response: every response fixture (make_fixtures.py, make_idp_shapes.py)
+  response_signed: the plaintext ones without their signatures, behind a flags byte
   metadata: every metadata fixture
   slo: HTTP-Redirect LogoutRequest / LogoutResponse query strings (signed with the test IdP
        key by Python cryptography, and unsigned), a POST-binding value, raw DEFLATE data
@@ -77,6 +78,18 @@ def main():
             data = f.read()
         for target in ("xml_parse", "c14n", "response"):
             write(target, f"{i:02}-{os.path.basename(path)}", data)
+    # response_signed: the fixtures with their signatures removed (the target signs them),
+    # behind a flags byte: 1 = sign the Assertion, 2 = the Response, 3 = both.
+    from lxml import etree
+    for i, path in enumerate(responses):
+        root = etree.parse(path, etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+        if root.find(".//{urn:oasis:names:tc:SAML:2.0:assertion}EncryptedAssertion") is not None:
+            continue
+        for sig in root.findall(".//{http://www.w3.org/2000/09/xmldsig#}Signature"):
+            sig.getparent().remove(sig)
+        text = etree.tostring(root)
+        for flags in (1, 2, 3):
+            write("response_signed", f"{i:02}-{flags}-{os.path.basename(path)}", bytes([flags]) + text)
     for path in sorted(glob.glob(os.path.join(FIX, "metadata", "*.xml"))
                        + glob.glob(os.path.join(FIX, "idp_shapes", "*", "metadata.xml"))):
         with open(path, "rb") as f:
