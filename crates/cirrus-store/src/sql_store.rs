@@ -870,12 +870,14 @@ impl Store for SqlStore {
             user.username.clone()
         };
         in_tx!(self, tx => {
-            // Serialize creations in this pool while the uniqueness check runs.
-            sqlx::query("UPDATE user_pools SET id = id WHERE id = $1")
-                .bind(&user.pool_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+            if !unique.is_empty() {
+                // Serialize creations in this pool while the uniqueness check runs.
+                sqlx::query("UPDATE user_pools SET id = id WHERE id = $1")
+                    .bind(&user.pool_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
             for name in unique {
                 let Some(value) = user.attributes.get(name) else { continue };
                 let taken: Option<(String,)> = if fold_case {
@@ -927,37 +929,7 @@ impl Store for SqlStore {
     }
 
     async fn create_user(&self, user: &User, fold_case: bool) -> StoreResult<()> {
-        let key = if fold_case {
-            fold(&user.username)
-        } else {
-            user.username.clone()
-        };
-        in_tx!(self, tx => {
-            sqlx::query("INSERT INTO users (pool_id, username, username_key, sub, status, enabled, created, modified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind(&user.pool_id)
-                .bind(&user.username)
-                .bind(&key)
-                .bind(&user.sub)
-                .bind(&user.status)
-                .bind(user.enabled)
-                .bind(user.created.0)
-                .bind(user.modified.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            for (name, value) in &user.attributes {
-                sqlx::query("INSERT INTO user_attributes (pool_id, username, name, value, value_lower) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(&user.pool_id)
-                    .bind(&user.username)
-                    .bind(name)
-                    .bind(value)
-                    .bind(fold(value))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-            }
-        });
-        Ok(())
+        self.create_user_unique(user, fold_case, &[]).await
     }
 
     async fn get_user(
