@@ -63,16 +63,12 @@ impl Certificate {
 
     /// Parses the first `-----BEGIN CERTIFICATE-----` block of a PEM text, or bare base64.
     pub fn from_pem(text: &str) -> Result<Self, CertificateError> {
-        const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-        const END: &str = "-----END CERTIFICATE-----";
-        match text.find(BEGIN) {
-            Some(start) => {
-                let body = text.get(start + BEGIN.len()..).unwrap_or("");
-                let end = body.find(END).ok_or(CertificateError::NoPemBlock)?;
-                Self::from_base64(body.get(..end).unwrap_or(""))
+        match crate::pem::block_body(text, "CERTIFICATE") {
+            Ok(body) => Self::from_base64(body),
+            Err(crate::pem::PemError::NoBlock(_)) if !text.contains("-----BEGIN") => {
+                Self::from_base64(text)
             }
-            None if text.contains("-----BEGIN") => Err(CertificateError::NoPemBlock),
-            None => Self::from_base64(text),
+            Err(_) => Err(CertificateError::NoPemBlock),
         }
     }
 

@@ -66,6 +66,7 @@ pub mod dsig_sign;
 pub mod error;
 pub mod messages;
 pub mod metadata;
+pub mod pem;
 pub mod redirect;
 pub mod response;
 pub mod slo;

@@ -333,24 +333,8 @@ impl RedirectSigner {
 
     /// Reads an RSA private key from a PEM `PRIVATE KEY` (PKCS#8) block.
     pub fn from_pem(pem: &str) -> Result<Self, MessageError> {
-        const BEGIN: &str = "-----BEGIN PRIVATE KEY-----";
-        const END: &str = "-----END PRIVATE KEY-----";
-        let start = pem
-            .find(BEGIN)
-            .ok_or_else(|| MessageError::Key("no PEM PRIVATE KEY (PKCS#8) block".into()))?;
-        let body = pem.get(start + BEGIN.len()..).unwrap_or("");
-        let end = body
-            .find(END)
-            .ok_or_else(|| MessageError::Key("unterminated PEM block".into()))?;
-        let b64: String = body
-            .get(..end)
-            .unwrap_or("")
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        let der = STANDARD
-            .decode(b64.as_bytes())
-            .map_err(|e| MessageError::Key(format!("PEM body is not base64: {e}")))?;
+        let der = crate::pem::block_der(pem, "PRIVATE KEY")
+            .map_err(|e| MessageError::Key(e.to_string()))?;
         Self::from_pkcs8_der(&der)
     }
 
