@@ -86,16 +86,7 @@ impl Cirrus {
         let (Some(name_id), true) = (hosted.name_id.clone(), provider.flag("IDPSignout")) else {
             return Ok(LogoutStep::Redirect(target.to_string()));
         };
-        let metadata = provider.metadata_xml.as_deref().and_then(|xml| {
-            cirrus_saml::parse_idp_metadata(
-                xml,
-                provider
-                    .provider_details
-                    .get("CirrusEntityId")
-                    .map(String::as_str),
-            )
-            .ok()
-        });
+        let metadata = self.metadata_of(&provider);
         let Some(slo) = metadata
             .as_ref()
             .and_then(|m| m.redirect_slo_endpoint())
@@ -276,16 +267,7 @@ impl Cirrus {
                 .list_providers(&pool.id, 100, after.as_deref())
                 .await?;
             for provider in page.items.iter().filter(|p| p.is_saml()) {
-                let Some(md) = provider.metadata_xml.as_deref().and_then(|xml| {
-                    cirrus_saml::parse_idp_metadata(
-                        xml,
-                        provider
-                            .provider_details
-                            .get("CirrusEntityId")
-                            .map(String::as_str),
-                    )
-                    .ok()
-                }) else {
+                let Some(md) = self.metadata_of(provider) else {
                     continue;
                 };
                 let Some(slo) = md.redirect_slo_endpoint().map(|e| {
