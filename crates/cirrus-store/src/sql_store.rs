@@ -364,6 +364,31 @@ impl SqlStore {
         Ok(usize::try_from(n).unwrap_or(0))
     }
 
+    /// Deletes a record and what hangs off it in one transaction: each of `dependents`, then
+    /// `main`, all bound to `args`. Nothing deleted by `main` is `NotFound`.
+    async fn delete_cascade(
+        &self,
+        dependents: &[&'static str],
+        main: &'static str,
+        args: &[Arg],
+        what: &str,
+    ) -> StoreResult<()> {
+        let removed = in_tx!(self, tx => {
+            for sql in dependents {
+                bind_all!(sqlx::query(*sql), args).execute(&mut *tx).await.map_err(backend)?;
+            }
+            bind_all!(sqlx::query(main), args)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected()
+        });
+        if removed == 0 {
+            return Err(StoreError::NotFound(what.to_string()));
+        }
+        Ok(())
+    }
+
     /// Runs one statement that must change a row; no change is `NotFound`.
     async fn change(&self, sql: &'static str, args: &[Arg], what: &str) -> StoreResult<()> {
         let affected = on_db!(self, db => {
@@ -479,21 +504,13 @@ impl Store for SqlStore {
             "DELETE FROM revoked_origins WHERE pool_id = $1",
             "DELETE FROM identity_links WHERE pool_id = $1",
         ];
-        let removed = in_tx!(self, tx => {
-            for sql in TABLES {
-                sqlx::query(*sql).bind(pool_id).execute(&mut *tx).await.map_err(backend)?;
-            }
-            sqlx::query("DELETE FROM user_pools WHERE id = $1")
-                .bind(pool_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?
-                .rows_affected()
-        });
-        if removed == 0 {
-            return Err(StoreError::NotFound(pool_id.to_string()));
-        }
-        Ok(())
+        self.delete_cascade(
+            TABLES,
+            "DELETE FROM user_pools WHERE id = $1",
+            &[text(pool_id)],
+            pool_id,
+        )
+        .await
     }
 
     async fn list_pools(&self, limit: usize, after: Option<&str>) -> StoreResult<Page<UserPool>> {
@@ -734,25 +751,13 @@ impl Store for SqlStore {
     }
 
     async fn delete_provider(&self, pool_id: &str, name: &str) -> StoreResult<()> {
-        let removed = in_tx!(self, tx => {
-            sqlx::query("DELETE FROM idp_identifiers WHERE pool_id = $1 AND provider_name = $2")
-                .bind(pool_id)
-                .bind(name)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            sqlx::query("DELETE FROM identity_providers WHERE pool_id = $1 AND name = $2")
-                .bind(pool_id)
-                .bind(name)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?
-                .rows_affected()
-        });
-        if removed == 0 {
-            return Err(StoreError::NotFound(name.to_string()));
-        }
-        Ok(())
+        self.delete_cascade(
+            &["DELETE FROM idp_identifiers WHERE pool_id = $1 AND provider_name = $2"],
+            "DELETE FROM identity_providers WHERE pool_id = $1 AND name = $2",
+            &[text(pool_id), text(name)],
+            name,
+        )
+        .await
     }
 
     async fn list_providers(
@@ -1077,26 +1082,17 @@ impl Store for SqlStore {
     }
 
     async fn delete_user(&self, pool_id: &str, username: &str) -> StoreResult<()> {
-        let removed = in_tx!(self, tx => {
-            for sql in [
+        self.delete_cascade(
+            &[
                 "DELETE FROM identity_links WHERE pool_id = $1 AND username = $2",
                 "DELETE FROM group_members WHERE pool_id = $1 AND username = $2",
                 "DELETE FROM user_attributes WHERE pool_id = $1 AND username = $2",
-            ] {
-                sqlx::query(sql).bind(pool_id).bind(username).execute(&mut *tx).await.map_err(backend)?;
-            }
-            sqlx::query("DELETE FROM users WHERE pool_id = $1 AND username = $2")
-                .bind(pool_id)
-                .bind(username)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?
-                .rows_affected()
-        });
-        if removed == 0 {
-            return Err(StoreError::NotFound(username.to_string()));
-        }
-        Ok(())
+            ],
+            "DELETE FROM users WHERE pool_id = $1 AND username = $2",
+            &[text(pool_id), text(username)],
+            username,
+        )
+        .await
     }
 
     async fn list_users(
@@ -1214,25 +1210,13 @@ impl Store for SqlStore {
     }
 
     async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<()> {
-        let removed = in_tx!(self, tx => {
-            sqlx::query("DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2")
-                .bind(pool_id)
-                .bind(name)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            sqlx::query("DELETE FROM user_groups WHERE pool_id = $1 AND name = $2")
-                .bind(pool_id)
-                .bind(name)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?
-                .rows_affected()
-        });
-        if removed == 0 {
-            return Err(StoreError::NotFound(name.to_string()));
-        }
-        Ok(())
+        self.delete_cascade(
+            &["DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2"],
+            "DELETE FROM user_groups WHERE pool_id = $1 AND name = $2",
+            &[text(pool_id), text(name)],
+            name,
+        )
+        .await
     }
 
     async fn list_groups(
