@@ -1,8 +1,9 @@
-//! `Store` on sqlx: one implementation, two engines. Every query is written once in SQL both
-//! SQLite and PostgreSQL accept (`$n` parameters, TEXT/BIGINT/BOOLEAN), and `on_db!` runs it on
-//! whichever pool is configured.
+//! `Store` on SQL: one implementation, two engines. Every query is written once in SQL both
+//! SQLite and PostgreSQL accept (`$n` parameters, TEXT/BIGINT/BOOLEAN) and runs through the small
+//! query API of [`crate::db`] on whichever engine is configured.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -20,19 +21,10 @@ use cirrus_core::store::{
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{AssertSqlSafe, Connection};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+use crate::db::{Arg, Db, DbError, Embedded, query};
 use crate::migrate::{CREATE_MIGRATIONS_TABLE, MIGRATIONS};
-
-#[derive(Debug, Clone)]
-enum Db {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
-}
 
 /// A [`Store`] on SQLite or PostgreSQL.
 #[derive(Debug, Clone)]
@@ -40,43 +32,21 @@ pub struct SqlStore {
     db: Db,
 }
 
-/// Runs the same code on whichever engine is configured; `$db` names the pool inside.
-macro_rules! on_db {
-    ($self:expr, $db:ident => $body:expr) => {
-        match &$self.db {
-            Db::Sqlite($db) => $body,
-            Db::Postgres($db) => $body,
-        }
-    };
-}
-
-/// Runs a block inside a transaction on whichever engine is configured; `$tx` names it.
+/// Runs a block inside a transaction; `$tx` names it. An early return rolls it back.
 macro_rules! in_tx {
-    ($self:expr, $tx:ident => $body:block) => {
-        match &$self.db {
-            Db::Sqlite(pool) => {
-                let mut $tx = pool.begin().await.map_err(backend)?;
-                let out = $body;
-                $tx.commit().await.map_err(backend)?;
-                out
-            }
-            Db::Postgres(pool) => {
-                let mut $tx = pool.begin().await.map_err(backend)?;
-                let out = $body;
-                $tx.commit().await.map_err(backend)?;
-                out
-            }
-        }
-    };
+    ($self:expr, $tx:ident => $body:block) => {{
+        let mut $tx = $self.db.begin().await.map_err(backend)?;
+        let out = $body;
+        $tx.commit().await.map_err(backend)?;
+        out
+    }};
 }
 
-fn backend(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &e
-        && db.is_unique_violation()
-    {
-        return StoreError::Conflict(db.message().to_string());
+fn backend(e: DbError) -> StoreError {
+    match e.unique_violation() {
+        Some(message) => StoreError::Conflict(message),
+        None => StoreError::Backend(e.to_string()),
     }
-    StoreError::Backend(e.to_string())
 }
 
 fn to_doc<T: Serialize>(value: &T) -> StoreResult<String> {
@@ -129,14 +99,6 @@ fn fold(value: &str) -> String {
     value.to_lowercase()
 }
 
-/// A bind value for queries assembled at run time.
-#[derive(Debug, Clone)]
-enum Arg {
-    Text(String),
-    Int(i64),
-    Bool(bool),
-}
-
 /// Bind values collected while a query is assembled; `push` answers the placeholder.
 struct QueryArgs(Vec<Arg>);
 
@@ -160,37 +122,12 @@ impl QueryArgs {
     }
 }
 
-macro_rules! bind_all {
-    ($query:expr, $args:expr) => {{
-        let mut q = $query;
-        for arg in $args {
-            q = match arg {
-                Arg::Text(s) => q.bind(s.clone()),
-                Arg::Int(i) => q.bind(*i),
-                Arg::Bool(b) => q.bind(*b),
-            };
-        }
-        q
-    }};
-}
-
 impl SqlStore {
     /// Opens (creating if needed) the embedded store at `path` and migrates it.
     pub async fn open_sqlite(path: &std::path::Path) -> StoreResult<SqlStore> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(backend)?;
+        let embedded = Embedded::open(path).map_err(backend)?;
         let store = SqlStore {
-            db: Db::Sqlite(pool),
+            db: Db::Sqlite(Arc::new(embedded)),
         };
         store.migrate().await?;
         Ok(store)
@@ -198,13 +135,13 @@ impl SqlStore {
 
     /// Connects to PostgreSQL at `url` (`postgres://...`) and migrates it.
     pub async fn open_postgres(url: &str) -> StoreResult<SqlStore> {
-        let options = PgConnectOptions::from_str(url).map_err(backend)?;
+        let options = PgConnectOptions::from_str(url).map_err(|e| backend(DbError::Postgres(e)))?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
-            .map_err(backend)?;
+            .map_err(|e| backend(DbError::Postgres(e)))?;
         let store = SqlStore {
             db: Db::Postgres(pool),
         };
@@ -220,80 +157,44 @@ impl SqlStore {
         }
     }
 
-    /// Closes every connection.
+    /// Closes every connection (the embedded store's close when its last handle is dropped).
     pub async fn close(&self) {
-        on_db!(self, db => db.close().await)
+        if let Db::Postgres(pool) = &self.db {
+            pool.close().await;
+        }
     }
 
+    /// Applies the migrations not applied yet, all in one transaction.
     async fn migrate(&self) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(pool) => {
-                let mut conn = pool.acquire().await.map_err(backend)?;
-                sqlx::raw_sql(CREATE_MIGRATIONS_TABLE)
-                    .execute(&mut *conn)
+        let mut tx = self.db.begin().await.map_err(backend)?;
+        if let Db::Postgres(_) = self.db {
+            // Several nodes may start at once: one migrates while the others wait.
+            query("SELECT pg_advisory_xact_lock(7426110001)")
+                .execute(&mut tx)
+                .await
+                .map_err(backend)?;
+        }
+        tx.execute_batch(CREATE_MIGRATIONS_TABLE)
+            .await
+            .map_err(backend)?;
+        for (version, sql) in MIGRATIONS {
+            let done: Option<(i64,)> =
+                query("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(*version)
+                    .fetch_optional(&mut tx)
                     .await
                     .map_err(backend)?;
-                for (version, sql) in MIGRATIONS {
-                    let mut tx = conn.begin().await.map_err(backend)?;
-                    let done: Option<(i64,)> =
-                        sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
-                            .bind(*version)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(backend)?;
-                    if done.is_none() {
-                        sqlx::raw_sql(*sql)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(backend)?;
-                        sqlx::query(
-                            "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
-                        )
-                        .bind(*version)
-                        .bind(now_millis())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                    }
-                    tx.commit().await.map_err(backend)?;
-                }
-            }
-            Db::Postgres(pool) => {
-                let mut tx = pool.begin().await.map_err(backend)?;
-                // Several nodes may start at once: one migrates while the others wait.
-                sqlx::query("SELECT pg_advisory_xact_lock(7426110001)")
-                    .execute(&mut *tx)
+            if done.is_none() {
+                tx.execute_batch(sql).await.map_err(backend)?;
+                query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                    .bind(*version)
+                    .bind(now_millis())
+                    .execute(&mut tx)
                     .await
                     .map_err(backend)?;
-                sqlx::raw_sql(CREATE_MIGRATIONS_TABLE)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                for (version, sql) in MIGRATIONS {
-                    let done: Option<(i64,)> =
-                        sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
-                            .bind(*version)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(backend)?;
-                    if done.is_none() {
-                        sqlx::raw_sql(*sql)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(backend)?;
-                        sqlx::query(
-                            "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
-                        )
-                        .bind(*version)
-                        .bind(now_millis())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                    }
-                }
-                tx.commit().await.map_err(backend)?;
             }
         }
+        tx.commit().await.map_err(backend)?;
         Ok(())
     }
 
@@ -309,12 +210,11 @@ impl SqlStore {
         );
         let mut args = vec![Arg::Text(pool_id)];
         args.extend(users.iter().map(|u| Arg::Text(u.username.clone())));
-        let rows: Vec<(String, String, String)> = on_db!(self, db => {
-            bind_all!(sqlx::query_as(AssertSqlSafe(sql.clone())), &args)
-                .fetch_all(db)
-                .await
-                .map_err(backend)?
-        });
+        let rows: Vec<(String, String, String)> = query(sql.clone())
+            .bind_all(&args)
+            .fetch_all(&self.db)
+            .await
+            .map_err(backend)?;
         for (username, name, value) in rows {
             if let Some(user) = users.iter_mut().find(|u| u.username == username) {
                 user.attributes.insert(name, value);
@@ -331,15 +231,13 @@ impl SqlStore {
         after: Option<&str>,
         key: impl Fn(&T) -> String,
     ) -> StoreResult<Page<T>> {
-        let rows: Vec<(String,)> = on_db!(self, db => {
-            sqlx::query_as(sql)
-                .bind(pool_id)
-                .bind(after.unwrap_or(""))
-                .bind(fetch_limit(limit))
-                .fetch_all(db)
-                .await
-                .map_err(backend)?
-        });
+        let rows: Vec<(String,)> = query(sql)
+            .bind(pool_id)
+            .bind(after.unwrap_or(""))
+            .bind(fetch_limit(limit))
+            .fetch_all(&self.db)
+            .await
+            .map_err(backend)?;
         Ok(page(docs(rows)?, limit, key))
     }
 
@@ -349,18 +247,23 @@ impl SqlStore {
         a: &str,
         b: Option<&str>,
     ) -> StoreResult<Option<T>> {
-        let row: Option<(String,)> = on_db!(self, db => {
-            let q = sqlx::query_as(sql).bind(a);
-            let q = match b { Some(b) => q.bind(b), None => q };
-            q.fetch_optional(db).await.map_err(backend)?
-        });
+        let row: Option<(String,)> = {
+            let q = query(sql).bind(a);
+            let q = match b {
+                Some(b) => q.bind(b),
+                None => q,
+            };
+            q.fetch_optional(&self.db).await.map_err(backend)?
+        };
         row.map(|(d,)| from_doc(&d)).transpose()
     }
 
     async fn count(&self, sql: &'static str, pool_id: &str) -> StoreResult<usize> {
-        let (n,): (i64,) = on_db!(self, db => {
-            sqlx::query_as(sql).bind(pool_id).fetch_one(db).await.map_err(backend)?
-        });
+        let (n,): (i64,) = query(sql)
+            .bind(pool_id)
+            .fetch_one(&self.db)
+            .await
+            .map_err(backend)?;
         Ok(usize::try_from(n).unwrap_or(0))
     }
 
@@ -375,10 +278,10 @@ impl SqlStore {
     ) -> StoreResult<()> {
         let removed = in_tx!(self, tx => {
             for sql in dependents {
-                bind_all!(sqlx::query(*sql), args).execute(&mut *tx).await.map_err(backend)?;
+                query(*sql).bind_all(args).execute(&mut tx).await.map_err(backend)?;
             }
-            bind_all!(sqlx::query(main), args)
-                .execute(&mut *tx)
+            query(main).bind_all(args)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?
                 .rows_affected()
@@ -391,9 +294,12 @@ impl SqlStore {
 
     /// Runs one statement that must change a row; no change is `NotFound`.
     async fn change(&self, sql: &'static str, args: &[Arg], what: &str) -> StoreResult<()> {
-        let affected = on_db!(self, db => {
-            bind_all!(sqlx::query(sql), args).execute(db).await.map_err(backend)?.rows_affected()
-        });
+        let affected = query(sql)
+            .bind_all(args)
+            .execute(&self.db)
+            .await
+            .map_err(backend)?
+            .rows_affected();
         if affected == 0 {
             return Err(StoreError::NotFound(what.to_string()));
         }
@@ -417,19 +323,19 @@ impl Store for SqlStore {
     async fn create_pool(&self, pool: &UserPool, key: &PoolSigningKey) -> StoreResult<()> {
         let doc = to_doc(pool)?;
         in_tx!(self, tx => {
-            sqlx::query("INSERT INTO user_pools (id, created, doc) VALUES ($1, $2, $3)")
+            query("INSERT INTO user_pools (id, created, doc) VALUES ($1, $2, $3)")
                 .bind(&pool.id)
                 .bind(pool.creation_date.0)
                 .bind(&doc)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?;
-            sqlx::query("INSERT INTO pool_signing_keys (pool_id, created, certificate, private_key) VALUES ($1, $2, $3, $4)")
+            query("INSERT INTO pool_signing_keys (pool_id, created, certificate, private_key) VALUES ($1, $2, $3, $4)")
                 .bind(&key.pool_id)
                 .bind(key.created)
                 .bind(&key.certificate)
                 .bind(&key.private_key_sealed)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?;
         });
@@ -459,26 +365,26 @@ impl Store for SqlStore {
         let pool = in_tx!(self, tx => {
             // Take the row's write lock first (a no-op update), then read: concurrent changes
             // wait here instead of overwriting each other.
-            let locked = sqlx::query("UPDATE user_pools SET id = id WHERE id = $1")
+            let locked = query("UPDATE user_pools SET id = id WHERE id = $1")
                 .bind(pool_id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?
                 .rows_affected();
             if locked == 0 {
                 return Err(not_found());
             }
-            let (doc,): (String,) = sqlx::query_as("SELECT doc FROM user_pools WHERE id = $1")
+            let (doc,): (String,) = query("SELECT doc FROM user_pools WHERE id = $1")
                 .bind(pool_id)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut tx)
                 .await
                 .map_err(backend)?;
             let mut pool: UserPool = from_doc(&doc)?;
             change(&mut pool)?;
-            sqlx::query("UPDATE user_pools SET doc = $2 WHERE id = $1")
+            query("UPDATE user_pools SET doc = $2 WHERE id = $1")
                 .bind(pool_id)
                 .bind(to_doc(&pool)?)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?;
             pool
@@ -514,25 +420,22 @@ impl Store for SqlStore {
     }
 
     async fn list_pools(&self, limit: usize, after: Option<&str>) -> StoreResult<Page<UserPool>> {
-        let rows: Vec<(String,)> = on_db!(self, db => {
-            sqlx::query_as("SELECT doc FROM user_pools WHERE id > $1 ORDER BY id LIMIT $2")
+        let rows: Vec<(String,)> =
+            query("SELECT doc FROM user_pools WHERE id > $1 ORDER BY id LIMIT $2")
                 .bind(after.unwrap_or(""))
                 .bind(fetch_limit(limit))
-                .fetch_all(db)
+                .fetch_all(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         Ok(page(docs(rows)?, limit, |p: &UserPool| p.id.clone()))
     }
 
     async fn pool_signing_key(&self, pool_id: &str) -> StoreResult<Option<PoolSigningKey>> {
-        let row: Option<(String, i64, String, String)> = on_db!(self, db => {
-            sqlx::query_as("SELECT pool_id, created, certificate, private_key FROM pool_signing_keys WHERE pool_id = $1 ORDER BY created DESC LIMIT 1")
+        let row: Option<(String, i64, String, String)> = query("SELECT pool_id, created, certificate, private_key FROM pool_signing_keys WHERE pool_id = $1 ORDER BY created DESC LIMIT 1")
                 .bind(pool_id)
-                .fetch_optional(db)
+                .fetch_optional(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         Ok(row.map(
             |(pool_id, created, certificate, private_key_sealed)| PoolSigningKey {
                 pool_id,
@@ -661,35 +564,34 @@ impl Store for SqlStore {
     }
 
     async fn pool_domains(&self, pool_id: &str) -> StoreResult<Vec<PoolDomain>> {
-        let rows: Vec<(String,)> = on_db!(self, db => {
-            sqlx::query_as("SELECT doc FROM domains WHERE pool_id = $1 ORDER BY domain")
+        let rows: Vec<(String,)> =
+            query("SELECT doc FROM domains WHERE pool_id = $1 ORDER BY domain")
                 .bind(pool_id)
-                .fetch_all(db)
+                .fetch_all(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         docs(rows)
     }
 
     async fn create_provider(&self, provider: &IdentityProvider) -> StoreResult<()> {
         let doc = to_doc(provider)?;
         in_tx!(self, tx => {
-            sqlx::query("INSERT INTO identity_providers (pool_id, name, doc) VALUES ($1, $2, $3)")
+            query("INSERT INTO identity_providers (pool_id, name, doc) VALUES ($1, $2, $3)")
                 .bind(&provider.user_pool_id)
                 .bind(&provider.provider_name)
                 .bind(&doc)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(|e| match backend(e) {
                     StoreError::Conflict(_) => StoreError::Conflict("provider".into()),
                     other => other,
                 })?;
             for identifier in &provider.idp_identifiers {
-                sqlx::query("INSERT INTO idp_identifiers (pool_id, identifier, provider_name) VALUES ($1, $2, $3)")
+                query("INSERT INTO idp_identifiers (pool_id, identifier, provider_name) VALUES ($1, $2, $3)")
                     .bind(&provider.user_pool_id)
                     .bind(identifier.to_lowercase())
                     .bind(&provider.provider_name)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await
                     .map_err(|e| match backend(e) {
                         StoreError::Conflict(_) => StoreError::Conflict(format!("identifier {identifier}")),
@@ -716,26 +618,26 @@ impl Store for SqlStore {
     async fn put_provider(&self, provider: &IdentityProvider) -> StoreResult<()> {
         let doc = to_doc(provider)?;
         let changed = in_tx!(self, tx => {
-            let changed = sqlx::query("UPDATE identity_providers SET doc = $3 WHERE pool_id = $1 AND name = $2")
+            let changed = query("UPDATE identity_providers SET doc = $3 WHERE pool_id = $1 AND name = $2")
                 .bind(&provider.user_pool_id)
                 .bind(&provider.provider_name)
                 .bind(&doc)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?
                 .rows_affected();
-            sqlx::query("DELETE FROM idp_identifiers WHERE pool_id = $1 AND provider_name = $2")
+            query("DELETE FROM idp_identifiers WHERE pool_id = $1 AND provider_name = $2")
                 .bind(&provider.user_pool_id)
                 .bind(&provider.provider_name)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?;
             for identifier in &provider.idp_identifiers {
-                sqlx::query("INSERT INTO idp_identifiers (pool_id, identifier, provider_name) VALUES ($1, $2, $3)")
+                query("INSERT INTO idp_identifiers (pool_id, identifier, provider_name) VALUES ($1, $2, $3)")
                     .bind(&provider.user_pool_id)
                     .bind(identifier.to_lowercase())
                     .bind(&provider.provider_name)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await
                     .map_err(|e| match backend(e) {
                         StoreError::Conflict(_) => StoreError::Conflict(format!("identifier {identifier}")),
@@ -877,28 +779,28 @@ impl Store for SqlStore {
         in_tx!(self, tx => {
             if !unique.is_empty() {
                 // Serialize creations in this pool while the uniqueness check runs.
-                sqlx::query("UPDATE user_pools SET id = id WHERE id = $1")
+                query("UPDATE user_pools SET id = id WHERE id = $1")
                     .bind(&user.pool_id)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await
                     .map_err(backend)?;
             }
             for name in unique {
                 let Some(value) = user.attributes.get(name) else { continue };
                 let taken: Option<(String,)> = if fold_case {
-                    sqlx::query_as("SELECT username FROM user_attributes WHERE pool_id = $1 AND name = $2 AND value_lower = $3 LIMIT 1")
+                    query("SELECT username FROM user_attributes WHERE pool_id = $1 AND name = $2 AND value_lower = $3 LIMIT 1")
                         .bind(&user.pool_id)
                         .bind(name)
                         .bind(fold(value))
-                        .fetch_optional(&mut *tx)
+                        .fetch_optional(&mut tx)
                         .await
                         .map_err(backend)?
                 } else {
-                    sqlx::query_as("SELECT username FROM user_attributes WHERE pool_id = $1 AND name = $2 AND value = $3 LIMIT 1")
+                    query("SELECT username FROM user_attributes WHERE pool_id = $1 AND name = $2 AND value = $3 LIMIT 1")
                         .bind(&user.pool_id)
                         .bind(name)
                         .bind(value)
-                        .fetch_optional(&mut *tx)
+                        .fetch_optional(&mut tx)
                         .await
                         .map_err(backend)?
                 };
@@ -906,7 +808,7 @@ impl Store for SqlStore {
                     return Err(StoreError::Conflict(format!("alias {name}")));
                 }
             }
-            sqlx::query("INSERT INTO users (pool_id, username, username_key, sub, status, enabled, created, modified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            query("INSERT INTO users (pool_id, username, username_key, sub, status, enabled, created, modified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(&user.pool_id)
                 .bind(&user.username)
                 .bind(&key)
@@ -915,17 +817,17 @@ impl Store for SqlStore {
                 .bind(user.enabled)
                 .bind(user.created.0)
                 .bind(user.modified.0)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?;
             for (name, value) in &user.attributes {
-                sqlx::query("INSERT INTO user_attributes (pool_id, username, name, value, value_lower) VALUES ($1, $2, $3, $4, $5)")
+                query("INSERT INTO user_attributes (pool_id, username, name, value, value_lower) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&user.pool_id)
                     .bind(&user.username)
                     .bind(name)
                     .bind(value)
                     .bind(fold(value))
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await
                     .map_err(backend)?;
             }
@@ -948,14 +850,12 @@ impl Store for SqlStore {
         } else {
             username.to_string()
         };
-        let row: Option<UserRow> = on_db!(self, db => {
-            sqlx::query_as("SELECT pool_id, username, sub, status, enabled, created, modified FROM users WHERE pool_id = $1 AND username_key = $2")
+        let row: Option<UserRow> = query("SELECT pool_id, username, sub, status, enabled, created, modified FROM users WHERE pool_id = $1 AND username_key = $2")
                 .bind(pool_id)
                 .bind(&key)
-                .fetch_optional(db)
+                .fetch_optional(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         let Some(row) = row else { return Ok(None) };
         let mut users = [user_from_row(row)];
         self.load_attributes(&mut users).await?;
@@ -981,31 +881,31 @@ impl Store for SqlStore {
 
     async fn put_user(&self, user: &User) -> StoreResult<()> {
         let changed = in_tx!(self, tx => {
-            let changed = sqlx::query("UPDATE users SET status = $3, enabled = $4, modified = $5 WHERE pool_id = $1 AND username = $2")
+            let changed = query("UPDATE users SET status = $3, enabled = $4, modified = $5 WHERE pool_id = $1 AND username = $2")
                 .bind(&user.pool_id)
                 .bind(&user.username)
                 .bind(&user.status)
                 .bind(user.enabled)
                 .bind(user.modified.0)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?
                 .rows_affected();
-            sqlx::query("DELETE FROM user_attributes WHERE pool_id = $1 AND username = $2")
+            query("DELETE FROM user_attributes WHERE pool_id = $1 AND username = $2")
                 .bind(&user.pool_id)
                 .bind(&user.username)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?;
             if changed > 0 {
                 for (name, value) in &user.attributes {
-                    sqlx::query("INSERT INTO user_attributes (pool_id, username, name, value, value_lower) VALUES ($1, $2, $3, $4, $5)")
+                    query("INSERT INTO user_attributes (pool_id, username, name, value, value_lower) VALUES ($1, $2, $3, $4, $5)")
                         .bind(&user.pool_id)
                         .bind(&user.username)
                         .bind(name)
                         .bind(value)
                         .bind(fold(value))
-                        .execute(&mut *tx)
+                        .execute(&mut tx)
                         .await
                         .map_err(backend)?;
                 }
@@ -1025,54 +925,54 @@ impl Store for SqlStore {
         change: UserChange,
     ) -> cirrus_core::Result<User> {
         let user = in_tx!(self, tx => {
-            let locked = sqlx::query("UPDATE users SET modified = modified WHERE pool_id = $1 AND username = $2")
+            let locked = query("UPDATE users SET modified = modified WHERE pool_id = $1 AND username = $2")
                 .bind(pool_id)
                 .bind(username)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?
                 .rows_affected();
             if locked == 0 {
                 return Err(cirrus_core::Error::user_not_found());
             }
-            let row: UserRow = sqlx::query_as("SELECT pool_id, username, sub, status, enabled, created, modified FROM users WHERE pool_id = $1 AND username = $2")
+            let row: UserRow = query("SELECT pool_id, username, sub, status, enabled, created, modified FROM users WHERE pool_id = $1 AND username = $2")
                 .bind(pool_id)
                 .bind(username)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut tx)
                 .await
                 .map_err(backend)?;
             let mut user = user_from_row(row);
-            let attrs: Vec<(String, String)> = sqlx::query_as("SELECT name, value FROM user_attributes WHERE pool_id = $1 AND username = $2")
+            let attrs: Vec<(String, String)> = query("SELECT name, value FROM user_attributes WHERE pool_id = $1 AND username = $2")
                 .bind(pool_id)
                 .bind(username)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut tx)
                 .await
                 .map_err(backend)?;
             user.attributes = attrs.into_iter().collect();
             change(&mut user)?;
-            sqlx::query("UPDATE users SET status = $3, enabled = $4, modified = $5 WHERE pool_id = $1 AND username = $2")
+            query("UPDATE users SET status = $3, enabled = $4, modified = $5 WHERE pool_id = $1 AND username = $2")
                 .bind(pool_id)
                 .bind(username)
                 .bind(&user.status)
                 .bind(user.enabled)
                 .bind(user.modified.0)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?;
-            sqlx::query("DELETE FROM user_attributes WHERE pool_id = $1 AND username = $2")
+            query("DELETE FROM user_attributes WHERE pool_id = $1 AND username = $2")
                 .bind(pool_id)
                 .bind(username)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?;
             for (name, value) in &user.attributes {
-                sqlx::query("INSERT INTO user_attributes (pool_id, username, name, value, value_lower) VALUES ($1, $2, $3, $4, $5)")
+                query("INSERT INTO user_attributes (pool_id, username, name, value, value_lower) VALUES ($1, $2, $3, $4, $5)")
                     .bind(pool_id)
                     .bind(username)
                     .bind(name)
                     .bind(value)
                     .bind(fold(value))
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await
                     .map_err(backend)?;
             }
@@ -1152,12 +1052,11 @@ impl Store for SqlStore {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u{join} WHERE u.pool_id = $1 AND u.username > $2 AND {condition} ORDER BY u.username LIMIT {lim}"
         );
-        let rows: Vec<UserRow> = on_db!(self, db => {
-            bind_all!(sqlx::query_as(AssertSqlSafe(sql.clone())), &args)
-                .fetch_all(db)
-                .await
-                .map_err(backend)?
-        });
+        let rows: Vec<UserRow> = query(sql.clone())
+            .bind_all(&args)
+            .fetch_all(&self.db)
+            .await
+            .map_err(backend)?;
         let mut result = page(
             rows.into_iter().map(user_from_row).collect(),
             limit,
@@ -1242,9 +1141,13 @@ impl Store for SqlStore {
         username: &str,
     ) -> StoreResult<()> {
         let sql = "INSERT INTO group_members (pool_id, group_name, username) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
-        on_db!(self, db => {
-            sqlx::query(sql).bind(pool_id).bind(group).bind(username).execute(db).await.map_err(backend)?.rows_affected()
-        });
+        query(sql)
+            .bind(pool_id)
+            .bind(group)
+            .bind(username)
+            .execute(&self.db)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 
@@ -1254,16 +1157,13 @@ impl Store for SqlStore {
         group: &str,
         username: &str,
     ) -> StoreResult<()> {
-        on_db!(self, db => {
-            sqlx::query("DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2 AND username = $3")
-                .bind(pool_id)
-                .bind(group)
-                .bind(username)
-                .execute(db)
-                .await
-                .map_err(backend)?
-                .rows_affected()
-        });
+        query("DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2 AND username = $3")
+            .bind(pool_id)
+            .bind(group)
+            .bind(username)
+            .execute(&self.db)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 
@@ -1274,16 +1174,14 @@ impl Store for SqlStore {
         limit: usize,
         after: Option<&str>,
     ) -> StoreResult<Page<Group>> {
-        let rows: Vec<(String,)> = on_db!(self, db => {
-            sqlx::query_as("SELECT g.doc FROM group_members m JOIN user_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name WHERE m.pool_id = $1 AND m.username = $2 AND m.group_name > $3 ORDER BY m.group_name LIMIT $4")
+        let rows: Vec<(String,)> = query("SELECT g.doc FROM group_members m JOIN user_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name WHERE m.pool_id = $1 AND m.username = $2 AND m.group_name > $3 ORDER BY m.group_name LIMIT $4")
                 .bind(pool_id)
                 .bind(username)
                 .bind(after.unwrap_or(""))
                 .bind(fetch_limit(limit))
-                .fetch_all(db)
+                .fetch_all(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         Ok(page(docs(rows)?, limit, |g: &Group| g.group_name.clone()))
     }
 
@@ -1294,16 +1192,14 @@ impl Store for SqlStore {
         limit: usize,
         after: Option<&str>,
     ) -> StoreResult<Page<User>> {
-        let rows: Vec<UserRow> = on_db!(self, db => {
-            sqlx::query_as("SELECT u.pool_id, u.username, u.sub, u.status, u.enabled, u.created, u.modified FROM group_members m JOIN users u ON u.pool_id = m.pool_id AND u.username = m.username WHERE m.pool_id = $1 AND m.group_name = $2 AND m.username > $3 ORDER BY m.username LIMIT $4")
+        let rows: Vec<UserRow> = query("SELECT u.pool_id, u.username, u.sub, u.status, u.enabled, u.created, u.modified FROM group_members m JOIN users u ON u.pool_id = m.pool_id AND u.username = m.username WHERE m.pool_id = $1 AND m.group_name = $2 AND m.username > $3 ORDER BY m.username LIMIT $4")
                 .bind(pool_id)
                 .bind(group)
                 .bind(after.unwrap_or(""))
                 .bind(fetch_limit(limit))
-                .fetch_all(db)
+                .fetch_all(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         let mut result = page(
             rows.into_iter().map(user_from_row).collect(),
             limit,
@@ -1324,20 +1220,20 @@ impl Store for SqlStore {
     ) -> StoreResult<()> {
         in_tx!(self, tx => {
             // An expired record with the same key no longer counts.
-            sqlx::query("DELETE FROM ephemeral WHERE kind = $1 AND key = $2 AND expires <= $3")
+            query("DELETE FROM ephemeral WHERE kind = $1 AND key = $2 AND expires <= $3")
                 .bind(kind)
                 .bind(key)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?;
-            sqlx::query("INSERT INTO ephemeral (kind, key, pool_id, expires, doc) VALUES ($1, $2, $3, $4, $5)")
+            query("INSERT INTO ephemeral (kind, key, pool_id, expires, doc) VALUES ($1, $2, $3, $4, $5)")
                 .bind(kind)
                 .bind(key)
                 .bind(pool_id)
                 .bind(expires)
                 .bind(doc)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?;
         });
@@ -1345,52 +1241,62 @@ impl Store for SqlStore {
     }
 
     async fn take_ephemeral(&self, kind: &str, key: &str, now: i64) -> StoreResult<Option<String>> {
-        let row: Option<(String, i64)> = on_db!(self, db => {
-            sqlx::query_as("DELETE FROM ephemeral WHERE kind = $1 AND key = $2 RETURNING doc, expires")
+        let row: Option<(String, i64)> =
+            query("DELETE FROM ephemeral WHERE kind = $1 AND key = $2 RETURNING doc, expires")
                 .bind(kind)
                 .bind(key)
-                .fetch_optional(db)
+                .fetch_optional(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         Ok(row
             .filter(|(_, expires)| *expires > now)
             .map(|(doc, _)| doc))
     }
 
     async fn get_ephemeral(&self, kind: &str, key: &str, now: i64) -> StoreResult<Option<String>> {
-        let row: Option<(String,)> = on_db!(self, db => {
-            sqlx::query_as("SELECT doc FROM ephemeral WHERE kind = $1 AND key = $2 AND expires > $3")
+        let row: Option<(String,)> =
+            query("SELECT doc FROM ephemeral WHERE kind = $1 AND key = $2 AND expires > $3")
                 .bind(kind)
                 .bind(key)
                 .bind(now)
-                .fetch_optional(db)
+                .fetch_optional(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         Ok(row.map(|(d,)| d))
     }
 
     async fn delete_ephemeral(&self, kind: &str, key: &str) -> StoreResult<()> {
-        on_db!(self, db => {
-            sqlx::query("DELETE FROM ephemeral WHERE kind = $1 AND key = $2")
-                .bind(kind)
-                .bind(key)
-                .execute(db)
-                .await
-                .map_err(backend)?
-                .rows_affected()
-        });
+        query("DELETE FROM ephemeral WHERE kind = $1 AND key = $2")
+            .bind(kind)
+            .bind(key)
+            .execute(&self.db)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 
     async fn purge_expired(&self, now: i64) -> StoreResult<u64> {
-        let n = on_db!(self, db => {
-            let a = sqlx::query("DELETE FROM ephemeral WHERE expires <= $1").bind(now).execute(db).await.map_err(backend)?.rows_affected();
-            let b = sqlx::query("DELETE FROM revoked_origins WHERE expires <= $1").bind(now).execute(db).await.map_err(backend)?.rows_affected();
-            let c = sqlx::query("DELETE FROM refresh_tokens WHERE expires <= $1").bind(now).execute(db).await.map_err(backend)?.rows_affected();
+        let n = {
+            let a = query("DELETE FROM ephemeral WHERE expires <= $1")
+                .bind(now)
+                .execute(&self.db)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+            let b = query("DELETE FROM revoked_origins WHERE expires <= $1")
+                .bind(now)
+                .execute(&self.db)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+            let c = query("DELETE FROM refresh_tokens WHERE expires <= $1")
+                .bind(now)
+                .execute(&self.db)
+                .await
+                .map_err(backend)?
+                .rows_affected();
             a + b + c
-        });
+        };
         Ok(n)
     }
 
@@ -1414,13 +1320,11 @@ impl Store for SqlStore {
 
     async fn jwt_keys(&self, pool_id: &str) -> StoreResult<Vec<JwtKeyRecord>> {
         type Row = (String, String, String, i64, i64, String, String);
-        let rows: Vec<Row> = on_db!(self, db => {
-            sqlx::query_as("SELECT pool_id, kid, token_use, created, retire_after, private_key, public_jwk FROM jwt_keys WHERE pool_id = $1 ORDER BY created DESC, kid")
+        let rows: Vec<Row> = query("SELECT pool_id, kid, token_use, created, retire_after, private_key, public_jwk FROM jwt_keys WHERE pool_id = $1 ORDER BY created DESC, kid")
                 .bind(pool_id)
-                .fetch_all(db)
+                .fetch_all(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         Ok(rows
             .into_iter()
             .map(
@@ -1476,13 +1380,11 @@ impl Store for SqlStore {
     }
 
     async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
-        let row: Option<RefreshRow> = on_db!(self, db => {
-            sqlx::query_as(REFRESH_SELECT)
-                .bind(token_hash)
-                .fetch_optional(db)
-                .await
-                .map_err(backend)?
-        });
+        let row: Option<RefreshRow> = query(REFRESH_SELECT)
+            .bind(token_hash)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(backend)?;
         Ok(row.map(refresh_from_row))
     }
 
@@ -1495,17 +1397,17 @@ impl Store for SqlStore {
             return Ok(None);
         };
         in_tx!(self, tx => {
-            sqlx::query("UPDATE refresh_tokens SET revoked = $2 WHERE token_hash = $1")
+            query("UPDATE refresh_tokens SET revoked = $2 WHERE token_hash = $1")
                 .bind(token_hash)
                 .bind(true)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?;
-            sqlx::query("INSERT INTO revoked_origins (pool_id, origin_jti, expires) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            query("INSERT INTO revoked_origins (pool_id, origin_jti, expires) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                 .bind(&record.pool_id)
                 .bind(&record.origin_jti)
                 .bind(record.expires.max(now + 86_400_000))
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?;
         });
@@ -1519,31 +1421,29 @@ impl Store for SqlStore {
         provider: Option<&str>,
         now: i64,
     ) -> StoreResult<u64> {
-        let rows: Vec<(String, i64)> = on_db!(self, db => {
-            sqlx::query_as("SELECT origin_jti, expires FROM refresh_tokens WHERE pool_id = $1 AND username = $2 AND revoked = $3 AND ($4 = '' OR provider = $4)")
+        let rows: Vec<(String, i64)> = query("SELECT origin_jti, expires FROM refresh_tokens WHERE pool_id = $1 AND username = $2 AND revoked = $3 AND ($4 = '' OR provider = $4)")
                 .bind(pool_id)
                 .bind(username)
                 .bind(false)
                 .bind(provider.unwrap_or(""))
-                .fetch_all(db)
+                .fetch_all(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         in_tx!(self, tx => {
-            sqlx::query("UPDATE refresh_tokens SET revoked = $3 WHERE pool_id = $1 AND username = $2 AND ($4 = '' OR provider = $4)")
+            query("UPDATE refresh_tokens SET revoked = $3 WHERE pool_id = $1 AND username = $2 AND ($4 = '' OR provider = $4)")
                 .bind(pool_id)
                 .bind(username)
                 .bind(true)
                 .bind(provider.unwrap_or(""))
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await
                 .map_err(backend)?;
             for (origin, expires) in &rows {
-                sqlx::query("INSERT INTO revoked_origins (pool_id, origin_jti, expires) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                query("INSERT INTO revoked_origins (pool_id, origin_jti, expires) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                     .bind(pool_id)
                     .bind(origin)
                     .bind((*expires).max(now + 86_400_000))
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await
                     .map_err(backend)?;
             }
@@ -1552,14 +1452,13 @@ impl Store for SqlStore {
     }
 
     async fn is_origin_revoked(&self, pool_id: &str, origin_jti: &str) -> StoreResult<bool> {
-        let row: Option<(String,)> = on_db!(self, db => {
-            sqlx::query_as("SELECT origin_jti FROM revoked_origins WHERE pool_id = $1 AND origin_jti = $2")
+        let row: Option<(String,)> =
+            query("SELECT origin_jti FROM revoked_origins WHERE pool_id = $1 AND origin_jti = $2")
                 .bind(pool_id)
                 .bind(origin_jti)
-                .fetch_optional(db)
+                .fetch_optional(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         Ok(row.is_some())
     }
 
@@ -1584,14 +1483,12 @@ impl Store for SqlStore {
         pool_id: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<AuditEvent>> {
-        let rows: Vec<(String, String, i64, String, String)> = on_db!(self, db => {
-            sqlx::query_as("SELECT id, pool_id, at, kind, doc FROM audit_events WHERE ($1 = '' OR pool_id = $1) ORDER BY at DESC, id DESC LIMIT $2")
+        let rows: Vec<(String, String, i64, String, String)> = query("SELECT id, pool_id, at, kind, doc FROM audit_events WHERE ($1 = '' OR pool_id = $1) ORDER BY at DESC, id DESC LIMIT $2")
                 .bind(pool_id.unwrap_or(""))
                 .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-                .fetch_all(db)
+                .fetch_all(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         rows.into_iter()
             .map(|(id, pool_id, at, kind, doc)| {
                 Ok(AuditEvent {
@@ -1627,26 +1524,22 @@ impl Store for SqlStore {
         pool_id: &str,
         provider: &str,
     ) -> StoreResult<Vec<IdentityLink>> {
-        let rows: Vec<LinkRow> = on_db!(self, db => {
-            sqlx::query_as("SELECT pool_id, provider, attribute, value, username, created FROM identity_links WHERE pool_id = $1 AND provider = $2 ORDER BY attribute, value")
+        let rows: Vec<LinkRow> = query("SELECT pool_id, provider, attribute, value, username, created FROM identity_links WHERE pool_id = $1 AND provider = $2 ORDER BY attribute, value")
                 .bind(pool_id)
                 .bind(provider)
-                .fetch_all(db)
+                .fetch_all(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         Ok(rows.into_iter().map(link_from_row).collect())
     }
 
     async fn user_links(&self, pool_id: &str, username: &str) -> StoreResult<Vec<IdentityLink>> {
-        let rows: Vec<LinkRow> = on_db!(self, db => {
-            sqlx::query_as("SELECT pool_id, provider, attribute, value, username, created FROM identity_links WHERE pool_id = $1 AND username = $2 ORDER BY created")
+        let rows: Vec<LinkRow> = query("SELECT pool_id, provider, attribute, value, username, created FROM identity_links WHERE pool_id = $1 AND username = $2 ORDER BY created")
                 .bind(pool_id)
                 .bind(username)
-                .fetch_all(db)
+                .fetch_all(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         Ok(rows.into_iter().map(link_from_row).collect())
     }
 
@@ -1657,16 +1550,14 @@ impl Store for SqlStore {
         attribute: &str,
         value: &str,
     ) -> StoreResult<Option<IdentityLink>> {
-        let row: Option<LinkRow> = on_db!(self, db => {
-            sqlx::query_as("DELETE FROM identity_links WHERE pool_id = $1 AND provider = $2 AND attribute = $3 AND value = $4 RETURNING pool_id, provider, attribute, value, username, created")
+        let row: Option<LinkRow> = query("DELETE FROM identity_links WHERE pool_id = $1 AND provider = $2 AND attribute = $3 AND value = $4 RETURNING pool_id, provider, attribute, value, username, created")
                 .bind(pool_id)
                 .bind(provider)
                 .bind(attribute)
                 .bind(value)
-                .fetch_optional(db)
+                .fetch_optional(&self.db)
                 .await
-                .map_err(backend)?
-        });
+                .map_err(backend)?;
         Ok(row.map(link_from_row))
     }
 }
