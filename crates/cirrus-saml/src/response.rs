@@ -24,6 +24,9 @@ pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 pub const CM_BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 /// Entity NameID format (the only Issuer format accepted besides none).
 pub const NAMEID_ENTITY: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
+/// `NameFormat` of an attribute that gives none (SAML core §2.7.3.1).
+pub const ATTRNAME_FORMAT_UNSPECIFIED: &str =
+    "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified";
 /// Default clock skew: 180 seconds.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(180);
 
@@ -144,16 +147,17 @@ pub struct NameId {
     pub sp_name_qualifier: Option<String>,
 }
 
-/// One `saml:Attribute` with all its values.
+/// One attribute: a `saml:Attribute`, or several with the same Name merged, with all values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute {
     /// `Name`.
     pub name: String,
     /// `FriendlyName`, if given.
     pub friendly_name: Option<String>,
-    /// `NameFormat`, if given.
+    /// `NameFormat`, if given (as written on the first element when merged).
     pub name_format: Option<String>,
-    /// Text of every `AttributeValue`, in order.
+    /// String value of every `AttributeValue`, in document order (across merged elements):
+    /// its text, or the text of the single `saml:NameID` it holds.
     pub values: Vec<String>,
 }
 
@@ -180,7 +184,8 @@ pub struct Assertion {
     pub not_on_or_after: OffsetDateTime,
     /// Conditions contain `OneTimeUse`.
     pub one_time_use: bool,
-    /// Attributes in document order, by Name.
+    /// Attributes in document order of their first occurrence, one per `Name`: repeated
+    /// `Attribute` elements with the same Name, NameFormat and FriendlyName are merged.
     pub attributes: Vec<Attribute>,
     /// Whether the Response element was signed.
     pub response_signed: bool,
@@ -944,6 +949,12 @@ fn check_audience(conditions: Node<'_, '_>, sp: &str) -> Result<(), ResponseErro
     Ok(())
 }
 
+/// Reads every `saml:Attribute` of the signed assertion, across all its AttributeStatements.
+///
+/// `Attribute` elements that repeat a `Name` are merged into the first one (values appended in
+/// document order) when their `NameFormat` is the same (absent counts as `…:unspecified`) and
+/// their `FriendlyName` is identical (both absent, or the same string); any other repetition
+/// is refused (ATTR-1). Values come from [`attribute_value`] (ATTR-2).
 fn read_attributes(assertion: Node<'_, '_>) -> Result<Vec<Attribute>, ResponseError> {
     let mut out: Vec<Attribute> = Vec::new();
     for statement in xml::children(assertion, NS_SAML, "AttributeStatement") {
@@ -959,26 +970,78 @@ fn read_attributes(assertion: Node<'_, '_>) -> Result<Vec<Attribute>, ResponseEr
             let name = attr
                 .attribute("Name")
                 .ok_or_else(|| ResponseError::Attribute("Attribute without Name".into()))?;
-            if out.iter().any(|a| a.name == name) {
-                return Err(ResponseError::Attribute(format!(
-                    "attribute {name:?} occurs more than once"
-                )));
-            }
+            let friendly_name = attr.attribute("FriendlyName");
+            let name_format = attr.attribute("NameFormat");
             let mut values = Vec::new();
             for v in xml::children(attr, NS_SAML, "AttributeValue") {
-                values.push(xml::text_content(v).map_err(|_| {
-                    ResponseError::Attribute(format!(
-                        "attribute {name:?} has a value that is not plain text"
-                    ))
-                })?);
+                values.push(attribute_value(name, v)?);
             }
-            out.push(Attribute {
-                name: name.to_string(),
-                friendly_name: attr.attribute("FriendlyName").map(str::to_string),
-                name_format: attr.attribute("NameFormat").map(str::to_string),
-                values,
-            });
+            let Some(first) = out.iter_mut().find(|a| a.name == name) else {
+                out.push(Attribute {
+                    name: name.to_string(),
+                    friendly_name: friendly_name.map(str::to_string),
+                    name_format: name_format.map(str::to_string),
+                    values,
+                });
+                continue;
+            };
+            let (had, has) = (
+                name_format_or_unspecified(first.name_format.as_deref()),
+                name_format_or_unspecified(name_format),
+            );
+            if had != has {
+                return Err(ResponseError::Attribute(format!(
+                    "attribute {name:?} occurs more than once with different NameFormats ({had:?} and {has:?})"
+                )));
+            }
+            if first.friendly_name.as_deref() != friendly_name {
+                return Err(ResponseError::Attribute(format!(
+                    "attribute {name:?} occurs more than once with different FriendlyNames ({:?} and {:?})",
+                    first.friendly_name, friendly_name
+                )));
+            }
+            first.values.extend(values);
         }
     }
     Ok(out)
+}
+
+/// An attribute's `NameFormat`, absent read as `…:unspecified`.
+fn name_format_or_unspecified(name_format: Option<&str>) -> &str {
+    name_format.unwrap_or(ATTRNAME_FORMAT_UNSPECIFIED)
+}
+
+/// The string value of one `AttributeValue` of attribute `name`: its text (all text children,
+/// comments skipped), or, when its only element child is one `saml:NameID` with nothing but XML
+/// whitespace around it (eduPersonTargetedID in its SAML 2 form), that NameID's text; the
+/// NameID's `Format`, `NameQualifier`, `SPNameQualifier` and `SPProvidedID` are dropped. Any
+/// other element content is refused (ATTR-2).
+fn attribute_value(name: &str, value: Node<'_, '_>) -> Result<String, ResponseError> {
+    let refuse = |why: String| {
+        ResponseError::Attribute(format!(
+            "attribute {name:?} has a value that is neither plain text nor one saml:NameID: {why}"
+        ))
+    };
+    let mut elements = value.children().filter(Node::is_element);
+    let Some(element) = elements.next() else {
+        return xml::text_content(value).map_err(|e| refuse(e.to_string()));
+    };
+    let extra = elements.count();
+    if extra > 0 {
+        return Err(refuse(format!("{} child elements", extra + 1)));
+    }
+    if !element.has_tag_name((NS_SAML, "NameID")) {
+        return Err(refuse(format!(
+            "child element {}",
+            xml::expanded_name(element)
+        )));
+    }
+    let is_xml_space = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    if value
+        .children()
+        .any(|c| c.is_text() && c.text().is_some_and(|t| !t.chars().all(is_xml_space)))
+    {
+        return Err(refuse("text next to the saml:NameID element".into()));
+    }
+    xml::text_content(element).map_err(|_| refuse("the saml:NameID has child elements".into()))
 }

@@ -441,42 +441,43 @@ fn entra_response() {
 
 const SHIB: &str = "https://idp.example.org/idp/shibboleth";
 
+fn shib_attribute_list() -> Vec<Attr<'static>> {
+    vec![
+        (
+            "urn:oid:0.9.2342.19200300.100.1.1",
+            Some("uid"),
+            Some(AN_URI),
+            &["alice"],
+        ),
+        (
+            "urn:oid:0.9.2342.19200300.100.1.3",
+            Some("mail"),
+            Some(AN_URI),
+            &["alice@example.org"],
+        ),
+        (
+            "urn:oid:1.3.6.1.4.1.5923.1.1.1.6",
+            Some("eduPersonPrincipalName"),
+            Some(AN_URI),
+            &["alice@example.org"],
+        ),
+        (
+            "urn:oid:1.3.6.1.4.1.5923.1.1.1.9",
+            Some("eduPersonScopedAffiliation"),
+            Some(AN_URI),
+            &["member@example.org", "staff@example.org"],
+        ),
+        (
+            "urn:oid:2.16.840.1.113730.3.1.241",
+            Some("displayName"),
+            Some(AN_URI),
+            &["Alice Ødegård"],
+        ),
+    ]
+}
+
 fn shib_attributes(a: &Assertion) {
-    assert_attributes(
-        a,
-        &[
-            (
-                "urn:oid:0.9.2342.19200300.100.1.1",
-                Some("uid"),
-                Some(AN_URI),
-                &["alice"],
-            ),
-            (
-                "urn:oid:0.9.2342.19200300.100.1.3",
-                Some("mail"),
-                Some(AN_URI),
-                &["alice@example.org"],
-            ),
-            (
-                "urn:oid:1.3.6.1.4.1.5923.1.1.1.6",
-                Some("eduPersonPrincipalName"),
-                Some(AN_URI),
-                &["alice@example.org"],
-            ),
-            (
-                "urn:oid:1.3.6.1.4.1.5923.1.1.1.9",
-                Some("eduPersonScopedAffiliation"),
-                Some(AN_URI),
-                &["member@example.org", "staff@example.org"],
-            ),
-            (
-                "urn:oid:2.16.840.1.113730.3.1.241",
-                Some("displayName"),
-                Some(AN_URI),
-                &["Alice Ødegård"],
-            ),
-        ],
-    );
+    assert_attributes(a, &shib_attribute_list());
 }
 
 #[test]
@@ -577,16 +578,35 @@ fn shibboleth_assertion_signed_inside_encryption() {
 }
 
 #[test]
-fn shibboleth_eptid_as_name_id_value_is_refused() {
-    // eduPersonTargetedID released in its SAML 2 form (an AttributeValue holding a saml2:NameID
-    // element). Attribute values must be plain text (ATTR-2), so the whole response is refused;
-    // the IdP must release it as a string (or not at all) for Cirrus. Signature and everything
-    // else are fine: only the attribute check fails.
-    let err = validate("shibboleth", "response_eptid").unwrap_err();
-    assert_eq!(err.check(), "attributes", "{err}");
-    assert!(
-        err.to_string().contains("1.3.6.1.4.1.5923.1.1.1.10"),
-        "{err}"
+fn shibboleth_eptid_as_name_id_value_yields_the_name_id_text() {
+    // eduPersonTargetedID released in its SAML 2 form: an AttributeValue whose only content is
+    // a saml2:NameID element. The value is that NameID's text; its Format, NameQualifier and
+    // SPNameQualifier are dropped (ATTR-2 rule, docs/security.md §5).
+    let a = validate("shibboleth", "response_eptid").unwrap();
+    assert_eq!(a.issuer, SHIB);
+    assert!(a.response_signed && !a.assertion_signed && !a.encrypted);
+    assert_eq!(a.assertion_id, "_4e6a8c0b2d4f6e8a0c2e4b6d8f0a2c4e");
+    assert_name_id(
+        &a,
+        "X1hdk9JqL0zHu2vSx/Wd0yzgE8k=",
+        NF_PERSISTENT,
+        Some(SHIB),
+        Some(SP),
+    );
+    let mut expected = shib_attribute_list();
+    expected.push((
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.10",
+        Some("eduPersonTargetedID"),
+        Some(AN_URI),
+        &["X1hdk9JqL0zHu2vSx/Wd0yzgE8k="],
+    ));
+    assert_attributes(&a, &expected);
+    // The NameID inside the value is signed content like any other.
+    assert_tamper_fails(
+        "shibboleth",
+        "response_eptid",
+        "X1hdk9JqL0zHu2vSx/Wd0yzgE8k=</saml2:NameID></saml2:AttributeValue>",
+        "X1hdk9JqL0zHu2vSx/Wd0yzgE8K=</saml2:NameID></saml2:AttributeValue>",
     );
 }
 
@@ -678,13 +698,45 @@ fn keycloak_response_single_role_attribute() {
 }
 
 #[test]
-fn keycloak_role_per_attribute_is_refused() {
+fn keycloak_role_per_attribute_is_merged_in_document_order() {
     // Keycloak's role list mapper with "Single Role Attribute" off writes one <Attribute
-    // Name="Role"> per role. Duplicate attribute Names are refused (ATTR-1), so this IdP
-    // configuration must turn "Single Role Attribute" on for Cirrus.
-    let err = validate("keycloak", "response_role-per-attribute").unwrap_err();
-    assert_eq!(err.check(), "attributes", "{err}");
-    assert!(err.to_string().contains("\"Role\""), "{err}");
+    // Name="Role"> per role, all with the same NameFormat and no FriendlyName. They are merged
+    // into one attribute with the values in document order (ATTR-1 rule, docs/security.md §5),
+    // exactly what the "Single Role Attribute" shape yields.
+    let a = validate("keycloak", "response_role-per-attribute").unwrap();
+    assert_eq!(a.issuer, KC);
+    assert!(a.assertion_signed && a.response_signed && !a.encrypted);
+    assert_eq!(a.assertion_id, "ID_2a9c7e5b-3d1f-4b8a-a6c4-e2f0d8b6a4c2");
+    assert_name_id(
+        &a,
+        "G-7d1f3b5a-9c2e-4f6a-8b0d-1e3f5a7c9b2d",
+        NF_PERSISTENT,
+        None,
+        None,
+    );
+    let mut expected = kc_user_attributes();
+    expected.push((
+        "Role",
+        None,
+        Some(AN_BASIC),
+        &["offline_access", "uma_authorization", "cirrus-admin"],
+    ));
+    assert_attributes(&a, &expected);
+    assert_eq!(
+        a.attributes,
+        validate("keycloak", "response").unwrap().attributes
+    );
+    assert_eq!(
+        a.attribute("Role").map(|r| r.values.len()),
+        Some(3),
+        "one merged Role attribute"
+    );
+    assert_tamper_fails(
+        "keycloak",
+        "response_role-per-attribute",
+        ">cirrus-admin<",
+        ">realm-admin<",
+    );
 }
 
 // --------------------------------------------------------------------------- SimpleSAMLphp
@@ -769,7 +821,9 @@ const ACCEPTED: &[(&str, &str)] = &[
     ("entra", "response_response-and-assertion-signed"),
     ("shibboleth", "response"),
     ("shibboleth", "response_signed-inside_aes256-cbc"),
+    ("shibboleth", "response_eptid"),
     ("keycloak", "response"),
+    ("keycloak", "response_role-per-attribute"),
     ("simplesamlphp", "response"),
 ];
 

@@ -10,7 +10,7 @@ use cirrus_saml::datetime::parse_datetime;
 use cirrus_saml::dsig::AlgorithmPolicy;
 use cirrus_saml::error::{DsigError, ResponseError, XmlError};
 use cirrus_saml::response::{
-    Assertion, Expectations, ProviderTrust, validate_response, validate_response_report,
+    Assertion, Attribute, Expectations, ProviderTrust, validate_response, validate_response_report,
 };
 use common::*;
 
@@ -524,7 +524,11 @@ fn c14n_comment_1_truncation_yields_full_value() {
 #[test]
 fn attr_2_non_text_values_refused() {
     let s = resigned(|x| x.replacen(">staff<", "><b>staff</b><", 1));
-    assert!(matches!(check(&s), Err(ResponseError::Attribute(_))));
+    let err = attribute_error(&s);
+    assert!(
+        err.contains("\"groups\"") && err.contains("child element b"),
+        "{err}"
+    );
     let s = resigned(|x| {
         x.replacen(
             ">alice@example.test</saml:NameID>",
@@ -535,16 +539,257 @@ fn attr_2_non_text_values_refused() {
     assert!(matches!(check(&s), Err(ResponseError::NameId(_))));
 }
 
+const EPTID: &str = "urn:oid:1.3.6.1.4.1.5923.1.1.1.10";
+const AN_URI: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri";
+const AN_BASIC: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic";
+const AN_UNSPEC: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified";
+const EMAIL: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress";
+/// eduPersonTargetedID's value as Shibboleth writes it (SAML 2 form).
+const EPTID_NAME_ID: &str = r#"<saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" NameQualifier="https://idp.example.test/saml" SPNameQualifier="https://sp.example.test">tgt-7Qx2</saml:NameID>"#;
+
+/// The scenario response with `extra` appended inside its AttributeStatement, signed (R-class).
+fn with_attributes(extra: &str) -> String {
+    resigned(|x| {
+        x.replacen(
+            "</saml:AttributeStatement>",
+            &format!("{extra}</saml:AttributeStatement>"),
+            1,
+        )
+    })
+}
+
+/// The scenario response plus an eduPersonTargetedID whose one AttributeValue holds `content`.
+fn eptid_with(content: &str) -> String {
+    with_attributes(&format!(
+        r#"<saml:Attribute Name="{EPTID}" FriendlyName="eduPersonTargetedID" NameFormat="{AN_URI}"><saml:AttributeValue>{content}</saml:AttributeValue></saml:Attribute>"#
+    ))
+}
+
+/// The message of the `attributes` check's refusal (panics on anything else).
+fn attribute_error(xml: &str) -> String {
+    match check(xml) {
+        Err(e @ ResponseError::Attribute(_)) => {
+            assert_eq!(e.check(), "attributes");
+            e.to_string()
+        }
+        other => panic!("expected an attribute refusal, got {other:?}"),
+    }
+}
+
+/// An expected attribute.
+fn attr(
+    name: &str,
+    friendly_name: Option<&str>,
+    name_format: Option<&str>,
+    values: &[&str],
+) -> Attribute {
+    Attribute {
+        name: name.into(),
+        friendly_name: friendly_name.map(str::to_string),
+        name_format: name_format.map(str::to_string),
+        values: values.iter().map(|v| v.to_string()).collect(),
+    }
+}
+
+#[test]
+fn attr_2_name_id_value_yields_its_text() {
+    // eduPersonTargetedID in its SAML 2 form, surrounded by XML whitespace: the value is the
+    // NameID's text; Format, NameQualifier and SPNameQualifier are dropped.
+    let a = check(&eptid_with(&format!("\n\t  {EPTID_NAME_ID}\r\n "))).unwrap();
+    let eptid = a.attribute(EPTID).unwrap();
+    assert_eq!(eptid.values, vec!["tgt-7Qx2"]);
+    assert_eq!(eptid.friendly_name.as_deref(), Some("eduPersonTargetedID"));
+    assert_eq!(eptid.name_format.as_deref(), Some(AN_URI));
+    // The subject is untouched by a NameID inside an attribute value.
+    assert_eq!(a.name_id.value, "alice@example.test");
+    // Text and NameID values mix freely across AttributeValues, in order; the NameID's text is
+    // taken exactly (no trimming), like a text value.
+    let s = with_attributes(&format!(
+        r#"<saml:Attribute Name="{EPTID}"><saml:AttributeValue>plain</saml:AttributeValue><saml:AttributeValue>{EPTID_NAME_ID}</saml:AttributeValue><saml:AttributeValue><saml:NameID> sp&amp;ace </saml:NameID></saml:AttributeValue></saml:Attribute>"#
+    ));
+    let a = check(&s).unwrap();
+    assert_eq!(
+        a.attribute(EPTID).unwrap().values,
+        vec!["plain", "tgt-7Qx2", " sp&ace "]
+    );
+}
+
+#[test]
+fn attr_2_two_name_ids_in_one_value_refused() {
+    let err = attribute_error(&eptid_with(&format!("{EPTID_NAME_ID}{EPTID_NAME_ID}")));
+    assert!(
+        err.contains(&format!("{EPTID:?}")) && err.contains("2 child elements"),
+        "{err}"
+    );
+    let err = attribute_error(&eptid_with(&format!(
+        "{EPTID_NAME_ID}\n{EPTID_NAME_ID}\n{EPTID_NAME_ID}"
+    )));
+    assert!(err.contains("3 child elements"), "{err}");
+}
+
+#[test]
+fn attr_2_name_id_with_child_element_refused() {
+    let err = attribute_error(&eptid_with("<saml:NameID>tgt-<b>7Qx2</b></saml:NameID>"));
+    assert!(
+        err.contains(&format!("{EPTID:?}")) && err.contains("the saml:NameID has child elements"),
+        "{err}"
+    );
+    let err = attribute_error(&eptid_with(
+        "<saml:NameID><saml:NameID>tgt-7Qx2</saml:NameID></saml:NameID>",
+    ));
+    assert!(err.contains("the saml:NameID has child elements"), "{err}");
+}
+
+#[test]
+fn attr_2_text_mixed_with_name_id_refused() {
+    for content in [
+        format!("victim{EPTID_NAME_ID}"),
+        format!("{EPTID_NAME_ID}victim"),
+        format!(" \n{EPTID_NAME_ID}\n x"),
+        // Only XML whitespace (space, tab, CR, LF) may surround the NameID; NBSP is text.
+        format!("\u{a0}{EPTID_NAME_ID}"),
+    ] {
+        let err = attribute_error(&eptid_with(&content));
+        assert!(
+            err.contains(&format!("{EPTID:?}"))
+                && err.contains("text next to the saml:NameID element"),
+            "{content:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn attr_2_other_element_in_value_refused() {
+    // Only the SAML 2.0 assertion namespace's NameID is accepted: not SAML 1.x's, not another
+    // identifier element.
+    for (content, named) in [
+        (
+            r#"<s1:NameID xmlns:s1="urn:oasis:names:tc:SAML:1.0:assertion">tgt-7Qx2</s1:NameID>"#,
+            "{urn:oasis:names:tc:SAML:1.0:assertion}NameID",
+        ),
+        (
+            "<saml:BaseID>tgt-7Qx2</saml:BaseID>",
+            "{urn:oasis:names:tc:SAML:2.0:assertion}BaseID",
+        ),
+        (
+            "<saml:EncryptedID>tgt-7Qx2</saml:EncryptedID>",
+            "{urn:oasis:names:tc:SAML:2.0:assertion}EncryptedID",
+        ),
+    ] {
+        let err = attribute_error(&eptid_with(content));
+        assert!(
+            err.contains(&format!("{EPTID:?}")) && err.contains(&format!("child element {named}")),
+            "{content}: {err}"
+        );
+    }
+}
+
 #[test]
 fn attr_1_duplicate_attribute_names() {
-    let s = resigned(|x| {
+    // The groups attribute renamed to the email's Name: same Name, NameFormat absent vs uri.
+    let s = resigned(|x| x.replacen("Name=\"groups\"", &format!("Name=\"{EMAIL}\""), 1));
+    let err = attribute_error(&s);
+    assert!(err.contains("different NameFormats"), "{err}");
+}
+
+#[test]
+fn attr_1_same_name_different_name_format_refused() {
+    // Everything equal but NameFormat (uri vs basic): refused, never merged, never last-wins.
+    let second = |format: &str| {
+        format!(
+            r#"<saml:Attribute Name="{EMAIL}" FriendlyName="email" NameFormat="{format}"><saml:AttributeValue>attacker@evil.test</saml:AttributeValue></saml:Attribute>"#
+        )
+    };
+    let err = attribute_error(&with_attributes(&second(AN_BASIC)));
+    assert!(
+        err.contains(&format!("{EMAIL:?}"))
+            && err.contains("different NameFormats")
+            && err.contains(AN_URI)
+            && err.contains(AN_BASIC),
+        "{err}"
+    );
+    // Unspecified (explicit) differs from uri too.
+    let err = attribute_error(&with_attributes(&second(AN_UNSPEC)));
+    assert!(err.contains("different NameFormats"), "{err}");
+    // The same element with the same NameFormat is merged: the refusal above is the NameFormat's.
+    let a = check(&with_attributes(&second(AN_URI))).unwrap();
+    assert_eq!(
+        a.attribute(EMAIL).unwrap().values,
+        vec!["alice@example.test", "attacker@evil.test"]
+    );
+}
+
+#[test]
+fn attr_1_same_name_different_friendly_name_refused() {
+    // groups has no FriendlyName and no NameFormat; a second groups that adds a FriendlyName
+    // is ambiguous (which FriendlyName would the merged attribute carry?) and refused.
+    let err = attribute_error(&with_attributes(
+        r#"<saml:Attribute Name="groups" FriendlyName="memberOf"><saml:AttributeValue>admins</saml:AttributeValue></saml:Attribute>"#,
+    ));
+    assert!(
+        err.contains("\"groups\"") && err.contains("different FriendlyNames"),
+        "{err}"
+    );
+    // Two different FriendlyNames on the email attribute (same NameFormat).
+    let err = attribute_error(&with_attributes(&format!(
+        r#"<saml:Attribute Name="{EMAIL}" FriendlyName="mail" NameFormat="{AN_URI}"><saml:AttributeValue>x@evil.test</saml:AttributeValue></saml:Attribute>"#
+    )));
+    assert!(err.contains("different FriendlyNames"), "{err}");
+}
+
+#[test]
+fn attr_1_absent_and_unspecified_name_format_are_merged() {
+    // groups has no NameFormat; a second groups with NameFormat unspecified is the same
+    // attribute. The merged one keeps the first element's NameFormat (absent).
+    let a = check(&with_attributes(&format!(
+        r#"<saml:Attribute Name="groups" NameFormat="{AN_UNSPEC}"><saml:AttributeValue>admins</saml:AttributeValue></saml:Attribute>"#
+    )))
+    .unwrap();
+    assert_eq!(a.attributes.len(), 2);
+    let groups = a.attribute("groups").unwrap();
+    assert_eq!(groups.name_format, None);
+    assert_eq!(groups.values, vec!["staff", "r&d <lab>", "admins"]);
+}
+
+#[test]
+fn attr_1_repeated_name_merged_in_document_order_across_statements() {
+    // Two AttributeStatements; groups and role repeat, interleaved. Each merged attribute sits
+    // where its Name first occurs and holds its values in document order, exactly as if the IdP
+    // had sent one Attribute with several AttributeValues.
+    let split = resigned(|x| {
         x.replacen(
-            "Name=\"groups\"",
-            "Name=\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress\"",
+            "</saml:AttributeStatement>",
+            &format!(
+                r#"<saml:Attribute Name="role"><saml:AttributeValue>r1</saml:AttributeValue></saml:Attribute></saml:AttributeStatement>
+    <saml:AttributeStatement><saml:Attribute Name="groups" NameFormat="{AN_UNSPEC}"><saml:AttributeValue>admins</saml:AttributeValue></saml:Attribute><saml:Attribute Name="role"><saml:AttributeValue>r2</saml:AttributeValue><saml:AttributeValue>r3</saml:AttributeValue></saml:Attribute><saml:Attribute Name="groups"><saml:AttributeValue>{EPTID_NAME_ID}</saml:AttributeValue></saml:Attribute></saml:AttributeStatement>"#
+            ),
             1,
         )
     });
-    assert!(matches!(check(&s), Err(ResponseError::Attribute(_))));
+    assert_eq!(split.matches("<saml:AttributeStatement>").count(), 2);
+    let a = check(&split).unwrap();
+    assert_eq!(
+        a.attributes,
+        vec![
+            attr(EMAIL, Some("email"), Some(AN_URI), &["alice@example.test"]),
+            attr(
+                "groups",
+                None,
+                None,
+                &["staff", "r&d <lab>", "admins", "tgt-7Qx2"]
+            ),
+            attr("role", None, None, &["r1", "r2", "r3"]),
+        ]
+    );
+    // The same values written as one Attribute each yield an identical attribute list.
+    let single = resigned(|x| {
+        x.replacen(
+            "</saml:AttributeValue>\n      </saml:Attribute>\n    </saml:AttributeStatement>",
+            "</saml:AttributeValue><saml:AttributeValue>admins</saml:AttributeValue><saml:AttributeValue>tgt-7Qx2</saml:AttributeValue>\n      </saml:Attribute><saml:Attribute Name=\"role\"><saml:AttributeValue>r1</saml:AttributeValue><saml:AttributeValue>r2</saml:AttributeValue><saml:AttributeValue>r3</saml:AttributeValue></saml:Attribute>\n    </saml:AttributeStatement>",
+            1,
+        )
+    });
+    assert_eq!(a.attributes, check(&single).unwrap().attributes);
 }
 
 // ---------------------------------------------------------------- structure (section 9), status (13)
