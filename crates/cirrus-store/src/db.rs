@@ -195,8 +195,6 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, DbError> 
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // Reads map the file instead of copying pages through read(2).
-    conn.pragma_update(None, "mmap_size", 268_435_456i64)?;
     if read_only {
         conn.pragma_update(None, "query_only", "ON")?;
     }

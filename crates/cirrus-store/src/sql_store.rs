@@ -1218,25 +1218,22 @@ impl Store for SqlStore {
         doc: &str,
         now: i64,
     ) -> StoreResult<()> {
-        in_tx!(self, tx => {
-            // An expired record with the same key no longer counts.
-            query("DELETE FROM ephemeral WHERE kind = $1 AND key = $2 AND expires <= $3")
-                .bind(kind)
-                .bind(key)
-                .bind(now)
-                .execute(&mut tx)
-                .await
-                .map_err(backend)?;
-            query("INSERT INTO ephemeral (kind, key, pool_id, expires, doc) VALUES ($1, $2, $3, $4, $5)")
-                .bind(kind)
-                .bind(key)
-                .bind(pool_id)
-                .bind(expires)
-                .bind(doc)
-                .execute(&mut tx)
-                .await
-                .map_err(backend)?;
-        });
+        // One statement: a new key inserts; an expired record with the same key is replaced;
+        // an unexpired one stays and nothing changes, which is the conflict.
+        let changed = query("INSERT INTO ephemeral (kind, key, pool_id, expires, doc) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, key) DO UPDATE SET pool_id = excluded.pool_id, expires = excluded.expires, doc = excluded.doc WHERE ephemeral.expires <= $6")
+            .bind(kind)
+            .bind(key)
+            .bind(pool_id)
+            .bind(expires)
+            .bind(doc)
+            .bind(now)
+            .execute(&self.db)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict(format!("{kind} {key}")));
+        }
         Ok(())
     }
 
