@@ -4,9 +4,10 @@
 //!
 //! PostgreSQL runs on sqlx. SQLite runs on rusqlite, in the calling task: an embedded statement
 //! takes microseconds, far less than handing it to a worker thread and back (see
-//! docs/architecture.md, "The embedded store"). Reads use a small set of read-only connections
-//! (WAL lets them run beside the writer); every write and every transaction goes through the one
-//! writer connection, which a transaction holds until it commits or is dropped (rolled back).
+//! docs/architecture.md, "The embedded store"). Every write and every transaction goes through
+//! the one writer connection, which a transaction holds until it commits or is dropped (rolled
+//! back). Reads use the writer too when it is free, and otherwise one of a few read-only
+//! connections (WAL lets them run beside the writer).
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -163,9 +164,14 @@ impl Embedded {
         })
     }
 
-    /// Runs `f` on a free read connection (waiting for one only if all are busy, which lasts
-    /// one statement).
+    /// Runs `f` on the writer when it is free, else on a free read connection (waiting for one
+    /// only if all are busy, which lasts one statement). The writer comes first because its
+    /// page cache stays warm: every commit by another connection makes a reader drop its cache
+    /// and read the pages it needs again.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, DbError>) -> Result<T, DbError> {
+        if let Ok(conn) = self.writer.try_lock() {
+            return f(&conn);
+        }
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
         for i in 0..self.readers.len() {
             let slot = &self.readers[(start + i) % self.readers.len()];

@@ -2,6 +2,7 @@
 //! PostgreSQL (for several nodes sharing one store). Both run the same portable SQL; see
 //! `migrations/`.
 
+mod config_cache;
 mod db;
 mod migrate;
 mod sql_store;

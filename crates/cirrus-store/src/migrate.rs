@@ -5,6 +5,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_sign_in.sql")),
     (3, include_str!("../migrations/0003_links.sql")),
+    (4, include_str!("../migrations/0004_config_version.sql")),
 ];
 
 /// The statement that creates the bookkeeping table.

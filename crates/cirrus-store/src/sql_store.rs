@@ -23,13 +23,32 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::db::{Arg, Db, DbError, Embedded, query};
+use crate::config_cache::{ConfigCache, Entry, Key};
+use crate::db::{Arg, Db, DbError, Embedded, Tx, query};
 use crate::migrate::{CREATE_MIGRATIONS_TABLE, MIGRATIONS};
 
 /// A [`Store`] on SQLite or PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     db: Db,
+    cache: Arc<ConfigCache>,
+}
+
+/// Whether a write changes configuration (pools, app clients, domains, identity providers, JWT
+/// keys): such writes move the configuration version, which every cache checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Config,
+    Data,
+}
+
+/// Moves the configuration version; runs inside the transaction of the change.
+async fn bump_config(tx: &mut Tx) -> StoreResult<()> {
+    query("UPDATE config_version SET n = n + 1 WHERE id = 1")
+        .execute(tx)
+        .await
+        .map_err(backend)?;
+    Ok(())
 }
 
 /// Runs a block inside a transaction; `$tx` names it. An early return rolls it back.
@@ -128,6 +147,7 @@ impl SqlStore {
         let embedded = Embedded::open(path).map_err(backend)?;
         let store = SqlStore {
             db: Db::Sqlite(Arc::new(embedded)),
+            cache: Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -144,6 +164,7 @@ impl SqlStore {
             .map_err(|e| backend(DbError::Postgres(e)))?;
         let store = SqlStore {
             db: Db::Postgres(pool),
+            cache: Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -275,8 +296,12 @@ impl SqlStore {
         main: &'static str,
         args: &[Arg],
         what: &str,
+        write: Write,
     ) -> StoreResult<()> {
         let removed = in_tx!(self, tx => {
+            if write == Write::Config {
+                bump_config(&mut tx).await?;
+            }
             for sql in dependents {
                 query(*sql).bind_all(args).execute(&mut tx).await.map_err(backend)?;
             }
@@ -293,17 +318,98 @@ impl SqlStore {
     }
 
     /// Runs one statement that must change a row; no change is `NotFound`.
-    async fn change(&self, sql: &'static str, args: &[Arg], what: &str) -> StoreResult<()> {
-        let affected = query(sql)
-            .bind_all(args)
-            .execute(&self.db)
-            .await
-            .map_err(backend)?
-            .rows_affected();
+    async fn change(
+        &self,
+        sql: &'static str,
+        args: &[Arg],
+        what: &str,
+        write: Write,
+    ) -> StoreResult<()> {
+        let affected = match write {
+            Write::Data => query(sql)
+                .bind_all(args)
+                .execute(&self.db)
+                .await
+                .map_err(backend)?
+                .rows_affected(),
+            Write::Config => in_tx!(self, tx => {
+                bump_config(&mut tx).await?;
+                query(sql)
+                    .bind_all(args)
+                    .execute(&mut tx)
+                    .await
+                    .map_err(backend)?
+                    .rows_affected()
+            }),
+        };
         if affected == 0 {
             return Err(StoreError::NotFound(what.to_string()));
         }
         Ok(())
+    }
+}
+
+impl SqlStore {
+    /// A pool's JWT keys, newest first; `None` when it has none.
+    async fn load_jwt_keys(&self, pool_id: &str) -> StoreResult<Option<Vec<JwtKeyRecord>>> {
+        type Row = (String, String, String, i64, i64, String, String);
+        let rows: Vec<Row> = query("SELECT pool_id, kid, token_use, created, retire_after, private_key, public_jwk FROM jwt_keys WHERE pool_id = $1 ORDER BY created DESC, kid")
+                .bind(pool_id)
+                .fetch_all(&self.db)
+                .await
+                .map_err(backend)?;
+        let keys: Vec<JwtKeyRecord> = rows
+            .into_iter()
+            .map(
+                |(
+                    pool_id,
+                    kid,
+                    token_use,
+                    created,
+                    retire_after,
+                    private_key_sealed,
+                    public_jwk,
+                )| JwtKeyRecord {
+                    pool_id,
+                    kid,
+                    token_use,
+                    created,
+                    retire_after,
+                    private_key_sealed,
+                    public_jwk,
+                },
+            )
+            .collect();
+        Ok((!keys.is_empty()).then_some(keys))
+    }
+
+    /// The configuration version now (see [`crate::config_cache`]).
+    async fn config_version(&self) -> StoreResult<i64> {
+        let (n,): (i64,) = query("SELECT n FROM config_version WHERE id = 1")
+            .fetch_one(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(n)
+    }
+
+    /// `load`s a configuration record through the cache: the version is read first, then the
+    /// record (when not cached under that version), which is kept if it exists.
+    async fn cached<T: Clone>(
+        &self,
+        key: Key,
+        unpack: fn(Entry) -> Option<T>,
+        pack: fn(T) -> Entry,
+        load: impl Future<Output = StoreResult<Option<T>>> + Send,
+    ) -> StoreResult<Option<T>> {
+        let version = self.config_version().await?;
+        if let Some(hit) = self.cache.get(version, &key).and_then(unpack) {
+            return Ok(Some(hit));
+        }
+        let value = load.await?;
+        if let Some(v) = &value {
+            self.cache.put(version, key, pack(v.clone()));
+        }
+        Ok(value)
     }
 }
 
@@ -323,6 +429,7 @@ impl Store for SqlStore {
     async fn create_pool(&self, pool: &UserPool, key: &PoolSigningKey) -> StoreResult<()> {
         let doc = to_doc(pool)?;
         in_tx!(self, tx => {
+            bump_config(&mut tx).await?;
             query("INSERT INTO user_pools (id, created, doc) VALUES ($1, $2, $3)")
                 .bind(&pool.id)
                 .bind(pool.creation_date.0)
@@ -343,8 +450,16 @@ impl Store for SqlStore {
     }
 
     async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<UserPool>> {
-        self.get_doc("SELECT doc FROM user_pools WHERE id = $1", pool_id, None)
-            .await
+        self.cached(
+            Key::Pool(pool_id.to_string()),
+            |e| match e {
+                Entry::Pool(p) => Some(p),
+                _ => None,
+            },
+            Entry::Pool,
+            self.get_doc("SELECT doc FROM user_pools WHERE id = $1", pool_id, None),
+        )
+        .await
     }
 
     async fn put_pool(&self, pool: &UserPool) -> StoreResult<()> {
@@ -352,6 +467,7 @@ impl Store for SqlStore {
             "UPDATE user_pools SET doc = $2 WHERE id = $1",
             &[text(&pool.id), Arg::Text(to_doc(pool)?)],
             &pool.id,
+            Write::Config,
         )
         .await
     }
@@ -363,6 +479,7 @@ impl Store for SqlStore {
     ) -> cirrus_core::Result<UserPool> {
         let not_found = || cirrus_core::Error::pool_not_found(pool_id);
         let pool = in_tx!(self, tx => {
+            bump_config(&mut tx).await?;
             // Take the row's write lock first (a no-op update), then read: concurrent changes
             // wait here instead of overwriting each other.
             let locked = query("UPDATE user_pools SET id = id WHERE id = $1")
@@ -415,6 +532,7 @@ impl Store for SqlStore {
             "DELETE FROM user_pools WHERE id = $1",
             &[text(pool_id)],
             pool_id,
+            Write::Config,
         )
         .await
     }
@@ -456,15 +574,27 @@ impl Store for SqlStore {
             "INSERT INTO app_clients (client_id, pool_id, doc) VALUES ($1, $2, $3)",
             &args,
             "client",
+            Write::Config,
         )
         .await
     }
 
     async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<AppClient>> {
-        self.get_doc(
-            "SELECT doc FROM app_clients WHERE client_id = $1 AND pool_id = $2",
-            client_id,
-            Some(pool_id),
+        self.cached(
+            Key::Client {
+                pool_id: pool_id.to_string(),
+                client_id: client_id.to_string(),
+            },
+            |e| match e {
+                Entry::Client(c) => Some(c),
+                _ => None,
+            },
+            Entry::Client,
+            self.get_doc(
+                "SELECT doc FROM app_clients WHERE client_id = $1 AND pool_id = $2",
+                client_id,
+                Some(pool_id),
+            ),
         )
         .await
     }
@@ -488,6 +618,7 @@ impl Store for SqlStore {
             "UPDATE app_clients SET doc = $3 WHERE client_id = $1 AND pool_id = $2",
             &args,
             &client.client_id,
+            Write::Config,
         )
         .await
     }
@@ -497,6 +628,7 @@ impl Store for SqlStore {
             "DELETE FROM app_clients WHERE client_id = $1 AND pool_id = $2",
             &[text(client_id), text(pool_id)],
             client_id,
+            Write::Config,
         )
         .await
     }
@@ -535,13 +667,22 @@ impl Store for SqlStore {
             "INSERT INTO domains (domain, pool_id, doc) VALUES ($1, $2, $3)",
             &args,
             "domain",
+            Write::Config,
         )
         .await
     }
 
     async fn get_domain(&self, domain: &str) -> StoreResult<Option<PoolDomain>> {
-        self.get_doc("SELECT doc FROM domains WHERE domain = $1", domain, None)
-            .await
+        self.cached(
+            Key::Domain(domain.to_string()),
+            |e| match e {
+                Entry::Domain(d) => Some(d),
+                _ => None,
+            },
+            Entry::Domain,
+            self.get_doc("SELECT doc FROM domains WHERE domain = $1", domain, None),
+        )
+        .await
     }
 
     async fn put_domain(&self, domain: &PoolDomain) -> StoreResult<()> {
@@ -550,6 +691,7 @@ impl Store for SqlStore {
             "UPDATE domains SET doc = $2 WHERE domain = $1",
             &args,
             &domain.domain,
+            Write::Config,
         )
         .await
     }
@@ -559,6 +701,7 @@ impl Store for SqlStore {
             "DELETE FROM domains WHERE domain = $1",
             &[text(domain)],
             domain,
+            Write::Config,
         )
         .await
     }
@@ -576,6 +719,7 @@ impl Store for SqlStore {
     async fn create_provider(&self, provider: &IdentityProvider) -> StoreResult<()> {
         let doc = to_doc(provider)?;
         in_tx!(self, tx => {
+            bump_config(&mut tx).await?;
             query("INSERT INTO identity_providers (pool_id, name, doc) VALUES ($1, $2, $3)")
                 .bind(&provider.user_pool_id)
                 .bind(&provider.provider_name)
@@ -607,10 +751,21 @@ impl Store for SqlStore {
         pool_id: &str,
         name: &str,
     ) -> StoreResult<Option<IdentityProvider>> {
-        self.get_doc(
-            "SELECT doc FROM identity_providers WHERE pool_id = $1 AND name = $2",
-            pool_id,
-            Some(name),
+        self.cached(
+            Key::Provider {
+                pool_id: pool_id.to_string(),
+                name: name.to_string(),
+            },
+            |e| match e {
+                Entry::Provider(p) => Some(p),
+                _ => None,
+            },
+            Entry::Provider,
+            self.get_doc(
+                "SELECT doc FROM identity_providers WHERE pool_id = $1 AND name = $2",
+                pool_id,
+                Some(name),
+            ),
         )
         .await
     }
@@ -618,6 +773,7 @@ impl Store for SqlStore {
     async fn put_provider(&self, provider: &IdentityProvider) -> StoreResult<()> {
         let doc = to_doc(provider)?;
         let changed = in_tx!(self, tx => {
+            bump_config(&mut tx).await?;
             let changed = query("UPDATE identity_providers SET doc = $3 WHERE pool_id = $1 AND name = $2")
                 .bind(&provider.user_pool_id)
                 .bind(&provider.provider_name)
@@ -658,6 +814,7 @@ impl Store for SqlStore {
             "DELETE FROM identity_providers WHERE pool_id = $1 AND name = $2",
             &[text(pool_id), text(name)],
             name,
+            Write::Config,
         )
         .await
     }
@@ -709,6 +866,7 @@ impl Store for SqlStore {
             "INSERT INTO resource_servers (pool_id, identifier, doc) VALUES ($1, $2, $3)",
             &args,
             "resource server",
+            Write::Data,
         )
         .await
     }
@@ -736,6 +894,7 @@ impl Store for SqlStore {
             "UPDATE resource_servers SET doc = $3 WHERE pool_id = $1 AND identifier = $2",
             &args,
             &server.identifier,
+            Write::Data,
         )
         .await
     }
@@ -745,6 +904,7 @@ impl Store for SqlStore {
             "DELETE FROM resource_servers WHERE pool_id = $1 AND identifier = $2",
             &[text(pool_id), text(identifier)],
             identifier,
+            Write::Data,
         )
         .await
     }
@@ -991,6 +1151,7 @@ impl Store for SqlStore {
             "DELETE FROM users WHERE pool_id = $1 AND username = $2",
             &[text(pool_id), text(username)],
             username,
+            Write::Data,
         )
         .await
     }
@@ -1081,6 +1242,7 @@ impl Store for SqlStore {
             "INSERT INTO user_groups (pool_id, name, doc) VALUES ($1, $2, $3)",
             &args,
             "group",
+            Write::Data,
         )
         .await
     }
@@ -1104,6 +1266,7 @@ impl Store for SqlStore {
             "UPDATE user_groups SET doc = $3 WHERE pool_id = $1 AND name = $2",
             &args,
             &group.group_name,
+            Write::Data,
         )
         .await
     }
@@ -1114,6 +1277,7 @@ impl Store for SqlStore {
             "DELETE FROM user_groups WHERE pool_id = $1 AND name = $2",
             &[text(pool_id), text(name)],
             name,
+            Write::Data,
         )
         .await
     }
@@ -1310,40 +1474,24 @@ impl Store for SqlStore {
         self.change(
             "INSERT INTO jwt_keys (pool_id, kid, token_use, created, retire_after, private_key, public_jwk) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &args,
-            "jwt key",
+            "jwt key", Write::Config,
         )
         .await
     }
 
     async fn jwt_keys(&self, pool_id: &str) -> StoreResult<Vec<JwtKeyRecord>> {
-        type Row = (String, String, String, i64, i64, String, String);
-        let rows: Vec<Row> = query("SELECT pool_id, kid, token_use, created, retire_after, private_key, public_jwk FROM jwt_keys WHERE pool_id = $1 ORDER BY created DESC, kid")
-                .bind(pool_id)
-                .fetch_all(&self.db)
-                .await
-                .map_err(backend)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    pool_id,
-                    kid,
-                    token_use,
-                    created,
-                    retire_after,
-                    private_key_sealed,
-                    public_jwk,
-                )| JwtKeyRecord {
-                    pool_id,
-                    kid,
-                    token_use,
-                    created,
-                    retire_after,
-                    private_key_sealed,
-                    public_jwk,
+        let keys = self
+            .cached(
+                Key::JwtKeys(pool_id.to_string()),
+                |e| match e {
+                    Entry::JwtKeys(k) => Some(k),
+                    _ => None,
                 },
+                Entry::JwtKeys,
+                self.load_jwt_keys(pool_id),
             )
-            .collect())
+            .await?;
+        Ok(keys.unwrap_or_default())
     }
 
     async fn retire_jwt_key(&self, pool_id: &str, kid: &str, retire_after: i64) -> StoreResult<()> {
@@ -1351,6 +1499,7 @@ impl Store for SqlStore {
             "UPDATE jwt_keys SET retire_after = $3 WHERE pool_id = $1 AND kid = $2",
             &[text(pool_id), text(kid), Arg::Int(retire_after)],
             kid,
+            Write::Config,
         )
         .await
     }
@@ -1371,7 +1520,7 @@ impl Store for SqlStore {
         self.change(
             "INSERT INTO refresh_tokens (token_hash, pool_id, client_id, username, origin_jti, provider, created, expires, revoked, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &args,
-            "refresh token",
+            "refresh token", Write::Data,
         )
         .await
     }
@@ -1471,6 +1620,7 @@ impl Store for SqlStore {
             "INSERT INTO audit_events (id, pool_id, at, kind, doc) VALUES ($1, $2, $3, $4, $5)",
             &args,
             "audit event",
+            Write::Data,
         )
         .await
     }
@@ -1511,7 +1661,7 @@ impl Store for SqlStore {
         self.change(
             "INSERT INTO identity_links (pool_id, provider, attribute, value, username, created) VALUES ($1, $2, $3, $4, $5, $6)",
             &args,
-            "link",
+            "link", Write::Data,
         )
         .await
     }

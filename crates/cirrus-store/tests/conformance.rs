@@ -594,12 +594,122 @@ async fn conformance(s: &dyn Store) {
     pool_deletion_cascades(s).await;
 }
 
+/// Configuration one instance has cached follows writes made through another instance on the
+/// same database (another node, or the CLI on the same file) as well as its own.
+async fn config_cache_follows_writes(a: &dyn Store, b: &dyn Store) {
+    a.create_pool(&pool("c_1"), &key("c_1")).await.unwrap();
+    assert_eq!(b.get_pool("c_1").await.unwrap().unwrap().name, "pool c_1");
+    let mut p = pool("c_1");
+    p.name = "renamed by a".into();
+    a.put_pool(&p).await.unwrap();
+    assert_eq!(
+        b.get_pool("c_1").await.unwrap().unwrap().name,
+        "renamed by a"
+    );
+    b.update_pool(
+        "c_1",
+        Box::new(|p| {
+            p.name = "updated by b".into();
+            Ok(())
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        a.get_pool("c_1").await.unwrap().unwrap().name,
+        "updated by b"
+    );
+
+    let mut client = AppClient {
+        user_pool_id: "c_1".into(),
+        client_id: "cached1".into(),
+        client_secret: None,
+        creation_date: Timestamp(1),
+        last_modified_date: Timestamp(1),
+        settings: ClientSettings {
+            client_name: Some("before".into()),
+            ..Default::default()
+        },
+    };
+    a.create_client(&client).await.unwrap();
+    assert_eq!(
+        b.get_client("c_1", "cached1").await.unwrap().unwrap(),
+        client
+    );
+    client.settings.client_name = Some("after".into());
+    a.put_client(&client).await.unwrap();
+    assert_eq!(
+        b.get_client("c_1", "cached1").await.unwrap().unwrap(),
+        client
+    );
+    a.delete_client("c_1", "cached1").await.unwrap();
+    assert_eq!(b.get_client("c_1", "cached1").await.unwrap(), None);
+
+    let mut d = PoolDomain {
+        domain: "cached-login".into(),
+        user_pool_id: "c_1".into(),
+        certificate_arn: None,
+        managed_login_version: Some(1),
+        creation_date: Timestamp(1),
+        last_modified_date: Timestamp(1),
+    };
+    a.create_domain(&d).await.unwrap();
+    assert_eq!(b.get_domain("cached-login").await.unwrap(), Some(d.clone()));
+    d.managed_login_version = Some(2);
+    a.put_domain(&d).await.unwrap();
+    assert_eq!(b.get_domain("cached-login").await.unwrap(), Some(d));
+    a.delete_domain("cached-login").await.unwrap();
+    assert_eq!(b.get_domain("cached-login").await.unwrap(), None);
+
+    let mut idp = provider("c_1", "Cached", &[]);
+    a.create_provider(&idp).await.unwrap();
+    assert_eq!(
+        b.get_provider("c_1", "Cached").await.unwrap(),
+        Some(idp.clone())
+    );
+    idp.attribute_mapping.insert("email".into(), "mail".into());
+    a.put_provider(&idp).await.unwrap();
+    assert_eq!(b.get_provider("c_1", "Cached").await.unwrap(), Some(idp));
+    a.delete_provider("c_1", "Cached").await.unwrap();
+    assert_eq!(b.get_provider("c_1", "Cached").await.unwrap(), None);
+
+    let jwt = |kid: &str, created| JwtKeyRecord {
+        pool_id: "c_1".into(),
+        kid: kid.into(),
+        token_use: "id".into(),
+        created,
+        retire_after: i64::MAX,
+        private_key_sealed: "v1.x".into(),
+        public_jwk: "{}".into(),
+    };
+    a.add_jwt_key(&jwt("old", 1)).await.unwrap();
+    assert_eq!(b.jwt_keys("c_1").await.unwrap().len(), 1);
+    a.add_jwt_key(&jwt("new", 2)).await.unwrap();
+    let kids: Vec<String> = b
+        .jwt_keys("c_1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.kid)
+        .collect();
+    assert_eq!(kids, ["new", "old"], "a rotation is seen at once");
+    a.retire_jwt_key("c_1", "old", 77).await.unwrap();
+    assert_eq!(b.jwt_keys("c_1").await.unwrap()[1].retire_after, 77);
+
+    a.delete_pool("c_1").await.unwrap();
+    assert_eq!(b.get_pool("c_1").await.unwrap(), None);
+    assert!(b.jwt_keys("c_1").await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn sqlite_conformance() {
     let dir = std::env::temp_dir().join(format!("cirrus-store-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let store = SqlStore::open_sqlite(&dir.join("cirrus.db")).await.unwrap();
     conformance(&store).await;
+    let other = SqlStore::open_sqlite(&dir.join("cirrus.db")).await.unwrap();
+    config_cache_follows_writes(&store, &other).await;
+    other.close().await;
     store.close().await;
     // Reopening runs the migrations again without harm and finds the data.
     let store = SqlStore::open_sqlite(&dir.join("cirrus.db")).await.unwrap();
@@ -629,6 +739,9 @@ async fn postgres_conformance() {
     url.set_path(&name);
     let store = SqlStore::open_postgres(url.as_str()).await.unwrap();
     conformance(&store).await;
+    let other = SqlStore::open_postgres(url.as_str()).await.unwrap();
+    config_cache_follows_writes(&store, &other).await;
+    other.close().await;
     store.close().await;
     let store = SqlStore::open_postgres(url.as_str()).await.unwrap();
     assert!(store.get_pool("p_2").await.unwrap().is_some());
