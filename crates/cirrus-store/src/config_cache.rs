@@ -38,6 +38,36 @@ pub(crate) enum Entry {
     JwtKeys(Vec<JwtKeyRecord>),
 }
 
+/// A record type the cache holds, and how it goes in and out of an [`Entry`].
+pub(crate) trait Cached: Clone + Sized {
+    fn pack(self) -> Entry;
+    fn unpack(entry: Entry) -> Option<Self>;
+}
+
+macro_rules! cached {
+    ($($variant:ident($t:ty)),+) => {$(
+        impl Cached for $t {
+            fn pack(self) -> Entry {
+                Entry::$variant(self)
+            }
+            fn unpack(entry: Entry) -> Option<Self> {
+                match entry {
+                    Entry::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+        }
+    )+};
+}
+
+cached!(
+    Pool(UserPool),
+    Client(AppClient),
+    Domain(PoolDomain),
+    Provider(IdentityProvider),
+    JwtKeys(Vec<JwtKeyRecord>)
+);
+
 #[derive(Debug, Default)]
 struct Inner {
     version: i64,

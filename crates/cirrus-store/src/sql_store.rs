@@ -23,7 +23,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::config_cache::{ConfigCache, Entry, Key};
+use crate::config_cache::{Cached, ConfigCache, Key};
 use crate::db::{Arg, Db, DbError, Embedded, Tx, query};
 use crate::migrate::{CREATE_MIGRATIONS_TABLE, MIGRATIONS};
 
@@ -394,20 +394,18 @@ impl SqlStore {
 
     /// `load`s a configuration record through the cache: the version is read first, then the
     /// record (when not cached under that version), which is kept if it exists.
-    async fn cached<T: Clone>(
+    async fn cached<T: Cached>(
         &self,
         key: Key,
-        unpack: fn(Entry) -> Option<T>,
-        pack: fn(T) -> Entry,
         load: impl Future<Output = StoreResult<Option<T>>> + Send,
     ) -> StoreResult<Option<T>> {
         let version = self.config_version().await?;
-        if let Some(hit) = self.cache.get(version, &key).and_then(unpack) {
+        if let Some(hit) = self.cache.get(version, &key).and_then(T::unpack) {
             return Ok(Some(hit));
         }
         let value = load.await?;
         if let Some(v) = &value {
-            self.cache.put(version, key, pack(v.clone()));
+            self.cache.put(version, key, v.clone().pack());
         }
         Ok(value)
     }
@@ -452,11 +450,6 @@ impl Store for SqlStore {
     async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<UserPool>> {
         self.cached(
             Key::Pool(pool_id.to_string()),
-            |e| match e {
-                Entry::Pool(p) => Some(p),
-                _ => None,
-            },
-            Entry::Pool,
             self.get_doc("SELECT doc FROM user_pools WHERE id = $1", pool_id, None),
         )
         .await
@@ -585,11 +578,6 @@ impl Store for SqlStore {
                 pool_id: pool_id.to_string(),
                 client_id: client_id.to_string(),
             },
-            |e| match e {
-                Entry::Client(c) => Some(c),
-                _ => None,
-            },
-            Entry::Client,
             self.get_doc(
                 "SELECT doc FROM app_clients WHERE client_id = $1 AND pool_id = $2",
                 client_id,
@@ -675,11 +663,6 @@ impl Store for SqlStore {
     async fn get_domain(&self, domain: &str) -> StoreResult<Option<PoolDomain>> {
         self.cached(
             Key::Domain(domain.to_string()),
-            |e| match e {
-                Entry::Domain(d) => Some(d),
-                _ => None,
-            },
-            Entry::Domain,
             self.get_doc("SELECT doc FROM domains WHERE domain = $1", domain, None),
         )
         .await
@@ -756,11 +739,6 @@ impl Store for SqlStore {
                 pool_id: pool_id.to_string(),
                 name: name.to_string(),
             },
-            |e| match e {
-                Entry::Provider(p) => Some(p),
-                _ => None,
-            },
-            Entry::Provider,
             self.get_doc(
                 "SELECT doc FROM identity_providers WHERE pool_id = $1 AND name = $2",
                 pool_id,
@@ -1437,27 +1415,19 @@ impl Store for SqlStore {
     }
 
     async fn purge_expired(&self, now: i64) -> StoreResult<u64> {
-        let n = {
-            let a = query("DELETE FROM ephemeral WHERE expires <= $1")
+        let mut n = 0;
+        for sql in [
+            "DELETE FROM ephemeral WHERE expires <= $1",
+            "DELETE FROM revoked_origins WHERE expires <= $1",
+            "DELETE FROM refresh_tokens WHERE expires <= $1",
+        ] {
+            n += query(sql)
                 .bind(now)
                 .execute(&self.db)
                 .await
                 .map_err(backend)?
                 .rows_affected();
-            let b = query("DELETE FROM revoked_origins WHERE expires <= $1")
-                .bind(now)
-                .execute(&self.db)
-                .await
-                .map_err(backend)?
-                .rows_affected();
-            let c = query("DELETE FROM refresh_tokens WHERE expires <= $1")
-                .bind(now)
-                .execute(&self.db)
-                .await
-                .map_err(backend)?
-                .rows_affected();
-            a + b + c
-        };
+        }
         Ok(n)
     }
 
@@ -1483,11 +1453,6 @@ impl Store for SqlStore {
         let keys = self
             .cached(
                 Key::JwtKeys(pool_id.to_string()),
-                |e| match e {
-                    Entry::JwtKeys(k) => Some(k),
-                    _ => None,
-                },
-                Entry::JwtKeys,
                 self.load_jwt_keys(pool_id),
             )
             .await?;
