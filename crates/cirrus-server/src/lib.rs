@@ -6,6 +6,7 @@ pub mod hosted_ui;
 pub mod metadata_fetch;
 pub mod oauth2;
 pub mod pages;
+pub mod rate_limit;
 pub mod saml_endpoints;
 pub mod sigv4;
 pub mod well_known;

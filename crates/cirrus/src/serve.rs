@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use cirrus_core::ops::{Cirrus, Config};
 use cirrus_core::store::Store;
 use cirrus_core::vault::Vault;
 use cirrus_server::metadata_fetch::HttpMetadataFetcher;
+use cirrus_server::rate_limit::{RateLimitConfig, RateLimiter, parse_trusted_proxies};
 use cirrus_server::sigv4::AdminKeys;
 use cirrus_server::{AdminAuth, AppState};
 use cirrus_store::SqlStore;
@@ -60,6 +62,33 @@ pub struct ServeArgs {
     /// Also allow http and private or loopback addresses in MetadataURL (development, tests).
     #[arg(long, env = "CIRRUS_ALLOW_INSECURE_METADATA_URLS")]
     allow_insecure_metadata_urls: bool,
+    /// Requests per second each client IP address may make, sustained (0: no limit). Loopback
+    /// clients are never limited.
+    #[arg(long, env = "CIRRUS_RATE_LIMIT_PER_IP", default_value_t = 50)]
+    rate_limit_per_ip: u32,
+    /// Requests a client may make at once before the per-second rate applies.
+    #[arg(long, env = "CIRRUS_RATE_LIMIT_BURST", default_value_t = 200)]
+    rate_limit_burst: u32,
+    /// Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the
+    /// client for rate limiting.
+    #[arg(long, env = "CIRRUS_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
+}
+
+/// The rate limiter the flags ask for, if any.
+fn rate_limiter(args: &ServeArgs) -> Result<Option<Arc<RateLimiter>>, String> {
+    let trusted_proxies = parse_trusted_proxies(&args.trusted_proxies)
+        .map_err(|e| format!("--trusted-proxies: {e}"))?;
+    let Some(per_second) = NonZeroU32::new(args.rate_limit_per_ip) else {
+        return Ok(None);
+    };
+    let burst = NonZeroU32::new(args.rate_limit_burst)
+        .ok_or("--rate-limit-burst must be at least 1 (use --rate-limit-per-ip 0 for no limit)")?;
+    Ok(Some(Arc::new(RateLimiter::new(RateLimitConfig {
+        per_second,
+        burst,
+        trusted_proxies,
+    }))))
 }
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
@@ -147,6 +176,17 @@ fn spawn_maintenance(cirrus: Cirrus, rotate_days: u32) {
     });
 }
 
+/// Forgets idle clients of the rate limiter every minute.
+fn spawn_sweeper(limiter: Arc<RateLimiter>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limiter.sweep();
+        }
+    });
+}
+
 /// Runs the server until a shutdown signal.
 pub fn run(args: ServeArgs) -> ExitCode {
     init_tracing();
@@ -214,6 +254,7 @@ pub async fn open_store(args: &StoreArgs) -> Result<(SqlStore, MasterKey), Strin
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let admin_keys = load_admin_keys(&args)?;
+    let limiter = rate_limiter(&args)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -246,14 +287,24 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         None => AdminAuth::Open,
     };
     tracing::info!(%bound, %engine, signed = matches!(auth, AdminAuth::SigV4(_)), "starting");
-    let app = cirrus_server::router(AppState { cirrus, auth });
+    let mut app = cirrus_server::router(AppState { cirrus, auth });
+    if let Some(limiter) = limiter {
+        spawn_sweeper(limiter.clone());
+        app = app.layer(axum::middleware::from_fn_with_state(
+            limiter,
+            cirrus_server::rate_limit::limit,
+        ));
+    }
     let shutdown = shutdown_signal()?;
     println!("cirrus listening on {public_url}");
     let _ = std::io::stdout().flush();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(|e| format!("server error: {e}"))?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
