@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use cirrus_core::attribute_mapping::check_mapping;
+use cirrus_core::attribute_mapping::{check_client_can_write, check_mapping};
+use cirrus_core::model::Timestamp;
+use cirrus_core::model::client::AppClient;
+use cirrus_core::model::identity_provider::IdentityProvider;
 use cirrus_core::model::schema::{Schema, SchemaAttribute};
 use cirrus_core::model::user_pool::UserPool;
 use cirrus_core::ops::identity_providers::SAML_OUTPUT_KEYS;
@@ -428,7 +431,84 @@ fn plan_pool(
     plan_clients(&ctx, e, state, prune, &mut pp)?;
     plan_domains(&ctx, e, state, prune, &mut pp)?;
     plan_groups(&ctx, e, state, prune, &mut pp)?;
+    check_writable(&ctx, e, state, &schema, prune)?;
     Ok(pp)
+}
+
+/// Cognito's rule, on the state the plan leads to: every app client can write every attribute
+/// that the providers it lists map.
+fn check_writable(
+    ctx: &Ctx<'_>,
+    e: &PoolEntry,
+    state: Option<&PoolState>,
+    schema: &Schema,
+    prune: bool,
+) -> Result<(), ApplyError> {
+    let pool_id = state.map(|s| s.pool.id.clone()).unwrap_or_default();
+    let mut providers: Vec<IdentityProvider> = Vec::new();
+    for p in &e.identity_providers {
+        providers.push(IdentityProvider {
+            user_pool_id: pool_id.clone(),
+            provider_name: p.provider_name.clone(),
+            provider_type: p.provider_type.clone(),
+            provider_details: BTreeMap::new(),
+            attribute_mapping: p.attribute_mapping.clone(),
+            idp_identifiers: Vec::new(),
+            creation_date: Timestamp(0),
+            last_modified_date: Timestamp(0),
+            metadata_xml: None,
+            metadata_fetched_at: None,
+            encryption_certificate: None,
+            encryption_key_sealed: None,
+        });
+    }
+    let mut clients: Vec<(String, AppClient)> = Vec::new();
+    for c in &e.clients {
+        let here = Ctx::object(Kind::Client, &c.client_name);
+        let settings = c.settings().map_err(|m| ctx.err(&[here.clone()], m))?;
+        clients.push((
+            here,
+            AppClient {
+                user_pool_id: pool_id.clone(),
+                client_id: c.client_name.clone(),
+                client_secret: None,
+                creation_date: Timestamp(0),
+                last_modified_date: Timestamp(0),
+                settings,
+            },
+        ));
+    }
+    if let Some(s) = state {
+        if !prune {
+            for p in &s.providers {
+                if !providers.iter().any(|q| q.provider_name == p.provider_name) {
+                    providers.push(p.clone());
+                }
+            }
+            for c in &s.clients {
+                let in_file = e.clients.iter().any(|f| match &f.client_id {
+                    Some(id) => id == &c.client_id,
+                    None => f.client_name == c.name(),
+                });
+                if !in_file {
+                    let here =
+                        format!("app client {} (in the store, not in the file)", c.client_id);
+                    clients.push((here, c.clone()));
+                }
+            }
+        }
+    }
+    for (here, client) in &clients {
+        for p in providers
+            .iter()
+            .filter(|p| client.supports_provider(&p.provider_name))
+        {
+            check_client_can_write(schema, client, p).map_err(|err| {
+                ctx.err(&[here.clone(), "WriteAttributes".into()], err.to_string())
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// The name a custom attribute is written with in the file (`dept` for `custom:dept`).
@@ -893,9 +973,7 @@ pub fn added_attributes(entry: &PoolEntry, pp: &PoolPlan) -> Vec<SchemaAttribute
 mod tests {
     use super::*;
     use crate::apply::file::parse;
-    use cirrus_core::model::Timestamp;
-    use cirrus_core::model::client::{AppClient, ClientSettings};
-    use cirrus_core::model::identity_provider::IdentityProvider;
+    use cirrus_core::model::client::ClientSettings;
     use cirrus_core::model::user_pool::{PoolSettings, UserPool};
 
     const PATH: &str = "cirrus.toml";
@@ -1083,6 +1161,18 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn clients_must_write_what_their_providers_map() {
+        let text = "[[UserPool]]\nPoolName = \"p\"\n[[UserPool.Schema]]\nName = \"dept\"\n[[UserPool.IdentityProvider]]\nProviderName = \"Corp\"\nProviderType = \"SAML\"\nProviderDetails = { MetadataFile = \"<x/>\" }\nAttributeMapping = { \"custom:dept\" = \"department\" }\n[[UserPool.UserPoolClient]]\nClientName = \"web\"\nSupportedIdentityProviders = [\"Corp\"]\n";
+        let err = plan_of(text, vec![None], false).unwrap_err();
+        assert!(
+            err.starts_with("cirrus.toml: UserPool \"p\" > UserPoolClient \"web\" > WriteAttributes: App client web cannot write attribute 'custom:dept', which identity provider Corp maps"),
+            "{err}"
+        );
+        let fixed = format!("{text}WriteAttributes = [\"email\", \"custom:dept\"]\n");
+        assert!(plan_of(&fixed, vec![None], false).is_ok());
     }
 
     #[test]
