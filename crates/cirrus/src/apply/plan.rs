@@ -465,7 +465,9 @@ fn check_writable(
     let mut clients: Vec<(String, AppClient)> = Vec::new();
     for c in &e.clients {
         let here = Ctx::object(Kind::Client, &c.client_name);
-        let settings = c.settings().map_err(|m| ctx.err(&[here.clone()], m))?;
+        let settings = c
+            .settings()
+            .map_err(|m| ctx.err(std::slice::from_ref(&here), m))?;
         clients.push((
             here,
             AppClient {
@@ -478,23 +480,22 @@ fn check_writable(
             },
         ));
     }
-    if let Some(s) = state {
-        if !prune {
-            for p in &s.providers {
-                if !providers.iter().any(|q| q.provider_name == p.provider_name) {
-                    providers.push(p.clone());
-                }
+    if let Some(s) = state
+        && !prune
+    {
+        for p in &s.providers {
+            if !providers.iter().any(|q| q.provider_name == p.provider_name) {
+                providers.push(p.clone());
             }
-            for c in &s.clients {
-                let in_file = e.clients.iter().any(|f| match &f.client_id {
-                    Some(id) => id == &c.client_id,
-                    None => f.client_name == c.name(),
-                });
-                if !in_file {
-                    let here =
-                        format!("app client {} (in the store, not in the file)", c.client_id);
-                    clients.push((here, c.clone()));
-                }
+        }
+        for c in &s.clients {
+            let in_file = e.clients.iter().any(|f| match &f.client_id {
+                Some(id) => id == &c.client_id,
+                None => f.client_name == c.name(),
+            });
+            if !in_file {
+                let here = format!("app client {} (in the store, not in the file)", c.client_id);
+                clients.push((here, c.clone()));
             }
         }
     }
@@ -739,7 +740,9 @@ fn plan_clients(
     let mut matched = BTreeSet::new();
     for c in &e.clients {
         let here = Ctx::object(kind, &c.client_name);
-        let settings = c.settings().map_err(|m| ctx.err(&[here.clone()], m))?;
+        let settings = c
+            .settings()
+            .map_err(|m| ctx.err(std::slice::from_ref(&here), m))?;
         for name in settings.supported_identity_providers.iter().flatten() {
             if name != "COGNITO" && !providers.contains(name.as_str()) {
                 let hint = if prune
