@@ -100,14 +100,14 @@ pub enum KeysCommand {
     },
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
-fn offline_config() -> Config {
+pub fn offline_config() -> Config {
     Config {
         region: std::env::var("CIRRUS_REGION").unwrap_or_else(|_| "us-east-1".into()),
         account_id: std::env::var("CIRRUS_ACCOUNT_ID").unwrap_or_else(|_| "000000000000".into()),

@@ -1,6 +1,7 @@
 //! `cirrus`: the Cirrus server and its admin tools.
 
 mod admin;
+mod apply;
 mod saml_check;
 mod serve;
 
@@ -25,6 +26,10 @@ enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(admin::KeysCommand),
+    /// Make the store match a configuration file (pools, clients, providers, domains, ...).
+    Apply(apply::ApplyArgs),
+    /// Write the configuration of one pool (or all) in the format `cirrus apply` takes.
+    Export(apply::ExportArgs),
     /// SAML tools for admins.
     #[command(subcommand)]
     Saml(SamlCommand),
@@ -43,6 +48,8 @@ fn main() -> std::process::ExitCode {
         Command::Events(args) => admin::events(args),
         Command::Keys(command) => admin::keys(command),
         Command::SpMetadata(args) => admin::sp_metadata(args),
+        Command::Apply(args) => apply::apply(args),
+        Command::Export(args) => apply::export(args),
         Command::Saml(SamlCommand::Check(args)) => {
             std::process::ExitCode::from(u8::try_from(saml_check::run(args)).unwrap_or(2))
         }

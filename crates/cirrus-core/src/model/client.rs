@@ -65,6 +65,21 @@ pub struct ClientSettings {
     pub refresh_token_rotation: Option<Value>,
 }
 
+impl ClientSettings {
+    /// Fills the members Cognito defaults when they are omitted (as Create and
+    /// UpdateUserPoolClient store them).
+    pub fn with_defaults(mut self) -> Self {
+        self.refresh_token_validity.get_or_insert(30);
+        self.enable_token_revocation.get_or_insert(true);
+        self.enable_propagate_additional_user_context_data
+            .get_or_insert(false);
+        self.auth_session_validity.get_or_insert(3);
+        self.allowed_o_auth_flows_user_pool_client
+            .get_or_insert(false);
+        self
+    }
+}
+
 /// An app client as stored and as DescribeUserPoolClient returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]

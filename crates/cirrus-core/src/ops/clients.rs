@@ -405,16 +405,7 @@ impl Cirrus {
             )));
         }
         let now = self.timestamp();
-        let mut settings = req.settings;
-        settings.refresh_token_validity.get_or_insert(30);
-        settings.enable_token_revocation.get_or_insert(true);
-        settings
-            .enable_propagate_additional_user_context_data
-            .get_or_insert(false);
-        settings.auth_session_validity.get_or_insert(3);
-        settings
-            .allowed_o_auth_flows_user_pool_client
-            .get_or_insert(false);
+        let settings = req.settings.with_defaults();
         let client = AppClient {
             user_pool_id: pool_id.clone(),
             client_id: ids::client_id(),
@@ -453,16 +444,7 @@ impl Cirrus {
         }
         self.check_client_settings(&pool, &settings, client.client_secret.is_some())
             .await?;
-        settings.refresh_token_validity.get_or_insert(30);
-        settings.enable_token_revocation.get_or_insert(true);
-        settings
-            .enable_propagate_additional_user_context_data
-            .get_or_insert(false);
-        settings.auth_session_validity.get_or_insert(3);
-        settings
-            .allowed_o_auth_flows_user_pool_client
-            .get_or_insert(false);
-        client.settings = settings;
+        client.settings = settings.with_defaults();
         client.last_modified_date = self.timestamp();
         self.check_client_providers(&pool, &client).await?;
         self.store.put_client(&client).await?;
