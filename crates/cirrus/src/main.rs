@@ -1,6 +1,7 @@
 //! `cirrus`: the Cirrus server and its admin tools.
 
 mod admin;
+mod metrics_recorder;
 mod saml_check;
 mod serve;
 
