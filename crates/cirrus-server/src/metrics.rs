@@ -199,3 +199,22 @@ impl fmt::Debug for MetricsEndpoint {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_come_from_fixed_sets() {
+        assert_eq!(action_label("ListUsers"), "ListUsers");
+        assert_eq!(action_label("us-east-1_AbC123xyZ"), "unknown");
+        assert_eq!(action_label("InitiateAuth"), "unknown");
+        assert_eq!(
+            method_label(&Method::from_bytes(b"BREW").unwrap_or(Method::GET)),
+            "other"
+        );
+        assert_eq!(status_label(StatusCode::FOUND), "302");
+        assert_eq!(status_label(StatusCode::IM_A_TEAPOT), "4xx");
+        assert_eq!(status_label(StatusCode::BAD_GATEWAY), "5xx");
+    }
+}
