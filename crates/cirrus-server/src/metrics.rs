@@ -86,7 +86,7 @@ pub fn method_label(method: &Method) -> &'static str {
 
 /// The `status` label: the code for the ones this server answers with, else the class (`4xx`).
 pub fn status_label(status: StatusCode) -> &'static str {
-    match status.as_u16() {
+    let code = match status.as_u16() {
         200 => "200",
         204 => "204",
         302 => "302",
@@ -103,7 +103,13 @@ pub fn status_label(status: StatusCode) -> &'static str {
         429 => "429",
         500 => "500",
         503 => "503",
-        100..=199 => "1xx",
+        _ => "",
+    };
+    if !code.is_empty() {
+        return code;
+    }
+    match status.as_u16() {
+        ..=199 => "1xx",
         200..=299 => "2xx",
         300..=399 => "3xx",
         400..=499 => "4xx",
