@@ -7,6 +7,7 @@ pub mod clock;
 pub mod error;
 pub mod ids;
 pub mod keys;
+pub mod metrics;
 pub mod model;
 pub mod ops;
 pub mod store;

@@ -1,10 +1,14 @@
 //! The HTTP layer of Cirrus: the cognito-idp JSON API on `POST /`, and the operational
-//! endpoints. Handlers are thin: they parse, call `cirrus-core`, and render.
+//! endpoints (`/healthz`, `/metrics`). Handlers are thin: they parse, call `cirrus-core`, and
+//! render.
 
 pub mod admin_api;
 pub mod hosted_ui;
 pub mod metadata_fetch;
+pub mod metrics;
+pub mod middleware;
 pub mod oauth2;
+pub mod ops_endpoints;
 pub mod pages;
 pub mod rate_limit;
 pub mod saml_endpoints;
@@ -14,10 +18,11 @@ pub mod well_known;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Extension};
 use axum::routing::{get, post};
 use cirrus_core::ops::Cirrus;
 
+use crate::metrics::MetricsEndpoint;
 use crate::sigv4::AdminKeys;
 
 /// How admin API calls are authenticated.
@@ -64,11 +69,22 @@ fn domain_routes() -> Router<AppState> {
         )
 }
 
-/// The application's routes.
+/// The application's routes, with `/metrics` answering 404 (no recorder).
 pub fn router(state: AppState) -> Router {
+    router_with_metrics(state, MetricsEndpoint::disabled())
+}
+
+/// The application's routes; `/metrics` renders `metrics` to loopback peers (serve with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so the peer is known). Every request
+/// is counted and timed by route template.
+pub fn router_with_metrics(state: AppState, metrics: MetricsEndpoint) -> Router {
     Router::new()
         .route("/", post(admin_api::handle))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(ops_endpoints::healthz))
+        .route(
+            "/metrics",
+            get(ops_endpoints::metrics_local).layer(Extension(metrics)),
+        )
         .route(
             "/{pool_id}/.well-known/openid-configuration",
             get(well_known::openid_configuration),
@@ -77,4 +93,5 @@ pub fn router(state: AppState) -> Router {
         .nest("/domain/{prefix}", domain_routes())
         .merge(domain_routes())
         .with_state(state)
+        .layer(axum::middleware::from_fn(middleware::http_metrics::record))
 }

@@ -135,6 +135,7 @@ pub async fn limit(
         Ok(()) => next.run(request).await,
         Err(wait) => {
             tracing::debug!(%client, wait, "rate limited");
+            metrics::counter!("cirrus_http_requests_rate_limited_total").increment(1);
             too_many(
                 request.method() == Method::POST && request.uri().path() == "/",
                 wait,

@@ -69,6 +69,7 @@ pub async fn acs(State(state): State<AppState>, domain: HostedDomain, body: Byte
         Ok(SignInOutcome::ErrorPage {
             message,
             correlation_id,
+            ..
         }) => error_page(
             StatusCode::BAD_REQUEST,
             &message,

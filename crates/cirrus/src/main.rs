@@ -2,6 +2,7 @@
 
 mod admin;
 mod apply;
+mod metrics_recorder;
 mod saml_check;
 mod serve;
 

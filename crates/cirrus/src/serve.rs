@@ -73,6 +73,10 @@ pub struct ServeArgs {
     /// client for rate limiting.
     #[arg(long, env = "CIRRUS_TRUSTED_PROXIES", default_value = "")]
     trusted_proxies: String,
+    /// Also serve /metrics and /healthz on this address, to anyone who can reach it (the
+    /// operator's private network). On the main listener /metrics answers loopback peers only.
+    #[arg(long, env = "CIRRUS_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
 }
 
 /// The rate limiter the flags ask for, if any.
@@ -149,6 +153,10 @@ fn spawn_maintenance(cirrus: Cirrus, rotate_days: u32) {
                     .await
                 {
                     Ok(r) => {
+                        cirrus_server::metrics::metadata_refreshes(
+                            r.refreshed.len(),
+                            r.failed.len(),
+                        );
                         for (provider, reason) in &r.failed {
                             tracing::warn!(%provider, %reason, "metadata refresh failed; keeping the last good metadata");
                         }
@@ -156,7 +164,10 @@ fn spawn_maintenance(cirrus: Cirrus, rotate_days: u32) {
                             tracing::info!(providers = ?r.refreshed, "metadata refreshed");
                         }
                     }
-                    Err(e) => tracing::warn!(%e, "metadata refresh failed"),
+                    Err(e) => {
+                        cirrus_server::metrics::metadata_refresh_pass_failed();
+                        tracing::warn!(%e, "metadata refresh failed");
+                    }
                 }
                 if rotate_days > 0 {
                     match cirrus
@@ -259,6 +270,14 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let metrics_listener = match args.metrics_listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on --metrics-listen {addr}: {e}"))?,
+        ),
+        None => None,
+    };
     if admin_keys.is_none() && !bound.ip().is_loopback() {
         return Err(format!(
             "refusing to listen on the non-loopback address {bound} without admin keys: anyone who can reach it could administer every user pool. Pass --admin-keys FILE (or CIRRUS_ADMIN_KEYS), or listen on 127.0.0.1."
@@ -287,7 +306,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         None => AdminAuth::Open,
     };
     tracing::info!(%bound, %engine, signed = matches!(auth, AdminAuth::SigV4(_)), "starting");
-    let mut app = cirrus_server::router(AppState { cirrus, auth });
+    let metrics = crate::metrics_recorder::install()?;
+    let mut app = cirrus_server::router_with_metrics(AppState { cirrus, auth }, metrics.clone());
     if let Some(limiter) = limiter {
         spawn_sweeper(limiter.clone());
         app = app.layer(axum::middleware::from_fn_with_state(
@@ -295,16 +315,38 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             cirrus_server::rate_limit::limit,
         ));
     }
-    let shutdown = shutdown_signal()?;
-    println!("cirrus listening on {public_url}");
-    let _ = std::io::stdout().flush();
-    axum::serve(
+    let signal = shutdown_signal()?;
+    // One signal stops both listeners.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        signal.await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let main = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(|e| format!("server error: {e}"))?;
+    .with_graceful_shutdown(stopped(stop_rx.clone()));
+    let ops = async {
+        let Some(ops_listener) = metrics_listener else {
+            return Ok(());
+        };
+        if let Ok(addr) = ops_listener.local_addr() {
+            tracing::info!(%addr, "serving /metrics and /healthz");
+        }
+        axum::serve(
+            ops_listener,
+            cirrus_server::ops_endpoints::ops_router(metrics),
+        )
+        .with_graceful_shutdown(stopped(stop_rx.clone()))
+        .await
+    };
+    println!("cirrus listening on {public_url}");
+    let _ = std::io::stdout().flush();
+    tokio::try_join!(main.into_future(), ops).map_err(|e| format!("server error: {e}"))?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -102,6 +102,7 @@ impl Cirrus {
 
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
+        crate::metrics::store_error(&e);
         Error::Store(e.to_string())
     }
 }

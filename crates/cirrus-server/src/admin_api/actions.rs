@@ -83,6 +83,64 @@ fn domain_json(c: &Cirrus, d: &PoolDomain) -> Value {
     Value::Object(m)
 }
 
+/// Every operation [`dispatch`] implements, sorted: the bounded set of `action` label values
+/// (anything else is counted as `unknown`).
+pub const ACTIONS: &[&str] = &[
+    "AddCustomAttributes",
+    "AdminAddUserToGroup",
+    "AdminCreateUser",
+    "AdminDeleteUser",
+    "AdminDeleteUserAttributes",
+    "AdminDisableProviderForUser",
+    "AdminDisableUser",
+    "AdminEnableUser",
+    "AdminGetUser",
+    "AdminLinkProviderForUser",
+    "AdminListGroupsForUser",
+    "AdminRemoveUserFromGroup",
+    "AdminUpdateUserAttributes",
+    "AdminUserGlobalSignOut",
+    "CreateGroup",
+    "CreateIdentityProvider",
+    "CreateResourceServer",
+    "CreateUserPool",
+    "CreateUserPoolClient",
+    "CreateUserPoolDomain",
+    "DeleteGroup",
+    "DeleteIdentityProvider",
+    "DeleteResourceServer",
+    "DeleteUserPool",
+    "DeleteUserPoolClient",
+    "DeleteUserPoolDomain",
+    "DescribeIdentityProvider",
+    "DescribeResourceServer",
+    "DescribeUserPool",
+    "DescribeUserPoolClient",
+    "DescribeUserPoolDomain",
+    "GetGroup",
+    "GetIdentityProviderByIdentifier",
+    "GetSigningCertificate",
+    "GetUser",
+    "GlobalSignOut",
+    "ListGroups",
+    "ListIdentityProviders",
+    "ListResourceServers",
+    "ListTagsForResource",
+    "ListUserPoolClients",
+    "ListUserPools",
+    "ListUsers",
+    "ListUsersInGroup",
+    "RevokeToken",
+    "TagResource",
+    "UntagResource",
+    "UpdateGroup",
+    "UpdateIdentityProvider",
+    "UpdateResourceServer",
+    "UpdateUserPool",
+    "UpdateUserPoolClient",
+    "UpdateUserPoolDomain",
+];
+
 /// Runs one operation.
 pub async fn dispatch(c: &Cirrus, action: &str, input: Value) -> Out {
     let i = Input::new(input);
@@ -508,5 +566,36 @@ pub async fn dispatch(c: &Cirrus, action: &str, input: Value) -> Out {
             "UnknownOperationException",
             format!("Operation {other} is not supported by this server."),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ACTIONS;
+
+    /// The action names in `dispatch`'s match arms, read from this file's source.
+    fn dispatched() -> Vec<&'static str> {
+        let src = include_str!("actions.rs");
+        let start = src.find("pub async fn dispatch").unwrap_or(0);
+        let mut names = Vec::new();
+        for line in src[start..].lines().map(str::trim) {
+            if line.starts_with('"') && line.ends_with("=> {") {
+                for part in line.trim_end_matches("=> {").split('|') {
+                    names.push(part.trim().trim_matches('"'));
+                }
+            }
+        }
+        names.sort_unstable();
+        names
+    }
+
+    #[test]
+    fn the_action_list_is_the_dispatch_table() {
+        let dispatched = dispatched();
+        assert!(
+            dispatched.len() > 40,
+            "the source scan found {dispatched:?}"
+        );
+        assert_eq!(ACTIONS, dispatched.as_slice());
     }
 }

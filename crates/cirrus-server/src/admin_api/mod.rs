@@ -15,6 +15,8 @@ use time::OffsetDateTime;
 use crate::sigv4::{self, SignedRequest};
 use crate::{AdminAuth, AppState, MAX_ADMIN_BODY};
 
+pub use actions::ACTIONS;
+
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
@@ -208,54 +210,61 @@ fn strip_nulls(value: &mut Value) {
     }
 }
 
-/// `POST /`: authenticates, parses and dispatches one admin API call.
+/// `POST /`: authenticates, parses and dispatches one admin API call, and counts it by action
+/// and error type.
 pub async fn handle(State(state): State<AppState>, request: Request<Body>) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_ADMIN_BODY).await {
-        Ok(b) => b,
-        Err(_) => {
-            return error_response(
-                &request_id,
-                ApiError::new(
-                    "SerializationException",
-                    format!("Request body is too large: the limit is {MAX_ADMIN_BODY} bytes."),
-                ),
-            );
-        }
+    let action = action_of(&parts.headers);
+    let label = match &action {
+        Ok(a) => crate::metrics::action_label(a),
+        Err(_) => "unknown",
     };
-    let result = async {
-        let action = action_of(&parts.headers)?;
-        authenticate(&state, &parts, &body, &action)?;
-        let mut input: Value = if body.iter().all(u8::is_ascii_whitespace) {
-            json!({})
-        } else {
-            serde_json::from_slice(&body).map_err(|e| {
-                ApiError::new(
-                    "SerializationException",
-                    format!("Request body is not valid JSON: {e}"),
-                )
-            })?
-        };
-        if !input.is_object() {
-            return Err(ApiError::new(
-                "SerializationException",
-                "Request body must be a JSON object.",
-            ));
-        }
-        strip_nulls(&mut input);
-        if has_nul(&input) {
-            return Err(ApiError::new(
-                "InvalidParameterException",
-                "Request values must not contain NUL (U+0000) characters.",
-            ));
-        }
-        tracing::debug!(%action, "admin API call");
-        actions::dispatch(&state.cirrus, &action, input).await
-    }
-    .await;
+    let result = match axum::body::to_bytes(body, MAX_ADMIN_BODY).await {
+        Ok(body) => call(&state, &parts, &body, action).await,
+        Err(_) => Err(ApiError::new(
+            "SerializationException",
+            format!("Request body is too large: the limit is {MAX_ADMIN_BODY} bytes."),
+        )),
+    };
+    crate::metrics::admin_call(label, result.as_ref().err().map(|e| e.error_type));
     match result {
         Ok(output) => respond(StatusCode::OK, &request_id, Some(output), None),
         Err(e) => error_response(&request_id, e),
     }
+}
+
+async fn call(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    body: &Bytes,
+    action: Result<String, ApiError>,
+) -> Result<Value, ApiError> {
+    let action = action?;
+    authenticate(state, parts, body, &action)?;
+    let mut input: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        serde_json::from_slice(body).map_err(|e| {
+            ApiError::new(
+                "SerializationException",
+                format!("Request body is not valid JSON: {e}"),
+            )
+        })?
+    };
+    if !input.is_object() {
+        return Err(ApiError::new(
+            "SerializationException",
+            "Request body must be a JSON object.",
+        ));
+    }
+    strip_nulls(&mut input);
+    if has_nul(&input) {
+        return Err(ApiError::new(
+            "InvalidParameterException",
+            "Request values must not contain NUL (U+0000) characters.",
+        ));
+    }
+    tracing::debug!(%action, "admin API call");
+    actions::dispatch(&state.cirrus, &action, input).await
 }

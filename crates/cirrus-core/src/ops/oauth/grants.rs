@@ -1,6 +1,7 @@
 //! Issuing tokens, and the `/oauth2/token` and `/oauth2/revoke` endpoints.
 
 use super::*;
+use crate::metrics::{self, Grant};
 
 impl Cirrus {
     /// Issues ID, access and (optionally) refresh tokens for a user.
@@ -309,6 +310,7 @@ impl Cirrus {
                 &grant.provider,
             )
             .await?;
+        metrics::tokens_issued(Grant::AuthorizationCode);
         Ok(Ok(tokens))
     }
 
@@ -362,6 +364,7 @@ impl Cirrus {
                 &record.provider,
             )
             .await?;
+        metrics::tokens_issued(Grant::RefreshToken);
         Ok(Ok(tokens))
     }
 
@@ -428,9 +431,11 @@ impl Cirrus {
             "client_id": client.client_id,
         });
         let (kid, key) = self.signing_key(&pool.id, "access").await?;
+        let access_token = sign_jwt(&kid, &key, &claims)?;
+        metrics::tokens_issued(Grant::ClientCredentials);
         Ok(Ok(TokenResponse {
             id_token: None,
-            access_token: sign_jwt(&kid, &key, &claims)?,
+            access_token,
             refresh_token: None,
             token_type: "Bearer",
             expires_in: access_life,

@@ -173,11 +173,15 @@ pub enum SignInOutcome {
     ErrorRedirect {
         redirect: String,
         correlation_id: String,
+        /// The check that refused (as in the audit event).
+        check: &'static str,
     },
     /// Refused before the application is known: show an error page.
     ErrorPage {
         message: String,
         correlation_id: String,
+        /// The check that refused (as in the audit event).
+        check: &'static str,
     },
 }
 

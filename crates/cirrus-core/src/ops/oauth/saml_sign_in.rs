@@ -1,6 +1,7 @@
 //! SAML sign-in: the AuthnRequest that starts it, and the ACS that finishes it.
 
 use super::*;
+use crate::metrics::{self, Grant};
 
 impl Cirrus {
     /// Starts SP-initiated SSO: stores the pending sign-in and returns the IdP redirect carrying
@@ -96,7 +97,7 @@ impl Cirrus {
         pool_id: &str,
         request: Option<&OAuthRequest>,
         provider: Option<&str>,
-        check: &str,
+        check: &'static str,
         message: &str,
         extra: Value,
     ) -> Result<SignInOutcome> {
@@ -120,18 +121,41 @@ impl Cirrus {
                     ),
                 ),
                 correlation_id,
+                check,
             },
             None => SignInOutcome::ErrorPage {
                 message: "Invalid samlResponse or relayState from identity provider".into(),
                 correlation_id,
+                check,
             },
         })
     }
 
     /// The ACS: validates a SAMLResponse against the pending sign-in its RelayState names (or,
     /// for providers with IDPInit, an IdP-initiated one), maps attributes, creates or updates the
-    /// user, and answers with a code (or tokens) at the application's redirect_uri.
+    /// user, and answers with a code (or tokens) at the application's redirect_uri. Each call
+    /// counts once in [`crate::metrics::SIGN_INS`].
     pub async fn complete_saml(
+        &self,
+        pool: &UserPool,
+        saml_response: &str,
+        relay_state: Option<&str>,
+        acs_url: &str,
+    ) -> Result<SignInOutcome> {
+        let outcome = self
+            .complete_saml_checked(pool, saml_response, relay_state, acs_url)
+            .await;
+        match &outcome {
+            Ok(SignInOutcome::Success { .. }) => metrics::sign_in_succeeded(),
+            Ok(
+                SignInOutcome::ErrorRedirect { check, .. } | SignInOutcome::ErrorPage { check, .. },
+            ) => metrics::sign_in_refused(check),
+            Err(_) => metrics::sign_in_failed(),
+        }
+        outcome
+    }
+
+    async fn complete_saml_checked(
         &self,
         pool: &UserPool,
         saml_response: &str,
@@ -442,6 +466,7 @@ impl Cirrus {
                     provider,
                 )
                 .await?;
+            metrics::tokens_issued(Grant::Implicit);
             let mut params = vec![];
             if let Some(id) = tokens.id_token {
                 params.push(("id_token", id));

@@ -1,0 +1,3 @@
+//! Middleware layers, one file per concern.
+
+pub mod http_metrics;
