@@ -37,7 +37,7 @@ class SamlTestIdP:
     __test__ = False
     """One IdP: its key, certificate, metadata, and the Responses it signs."""
 
-    def __init__(self, entity_id: str | None = None, base: str = "https://idp.example.test"):
+    def __init__(self, entity_id: str | None = None, base: str = "https://idp.example.test", valid_days: int = 365):
         self.entity_id = entity_id or f"{base}/saml/{secrets.token_hex(4)}"
         self.sso_url = f"{base}/sso"
         self.slo_url = f"{base}/slo"
@@ -51,7 +51,7 @@ class SamlTestIdP:
             .public_key(self.key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=365))
+            .not_valid_after(now + dt.timedelta(days=valid_days))
             .sign(self.key, hashes.SHA256())
         )
         self.key_pem = self.key.private_bytes(

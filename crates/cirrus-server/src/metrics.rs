@@ -23,6 +23,8 @@ pub const ADMIN_CALLS: &str = "cirrus_admin_api_calls_total";
 pub const METADATA_REFRESHES: &str = "cirrus_metadata_refreshes_total";
 /// Gauge: always 1, labelled with the running `version`.
 pub const BUILD_INFO: &str = "cirrus_build_info";
+/// Gauge: when each SAML certificate stops being valid, epoch seconds.
+pub const CERTIFICATE_NOT_AFTER: &str = "cirrus_saml_certificate_not_after_timestamp_seconds";
 
 /// The bucket bounds (seconds) of [`HTTP_DURATION`]: 1 ms to 10 s.
 pub const DURATION_BUCKETS: &[f64] = &[
@@ -169,8 +171,35 @@ pub fn describe(version: &'static str) {
         BUILD_INFO,
         "Always 1; the version label names the running build."
     );
+    metrics::describe_gauge!(
+        CERTIFICATE_NOT_AFTER,
+        metrics::Unit::Seconds,
+        "End of validity of each SAML certificate Cirrus relies on (IdP signing certificates from metadata, each pool's SP signing certificate, each provider's SP encryption certificate), in seconds since the Unix epoch; updated every ten minutes."
+    );
     cirrus_core::metrics::describe();
+    build_info(version);
+}
+
+/// Sets `cirrus_build_info` (again: gauges not set for an hour are dropped, see the recorder).
+pub fn build_info(version: &'static str) {
     metrics::gauge!(BUILD_INFO, "version" => version).set(1.0);
+}
+
+/// Sets one `cirrus_saml_certificate_not_after_timestamp_seconds` series per certificate.
+/// Labels name configuration (pool, provider, role, fingerprint), never users, so their number
+/// is bounded by what admins configure; series of certificates no longer present lapse after
+/// the recorder's idle timeout.
+pub fn certificates(report: &cirrus_core::ops::certificates::CertificateReport) {
+    for c in &report.certificates {
+        metrics::gauge!(
+            CERTIFICATE_NOT_AFTER,
+            "pool_id" => c.pool_id.clone(),
+            "provider" => c.provider.clone().unwrap_or_default(),
+            "role" => c.role.as_str(),
+            "fingerprint" => c.fingerprint.clone(),
+        )
+        .set(c.not_after as f64);
+    }
 }
 
 /// Renders the metrics exposition; cheap to clone. The binary builds it around its recorder.

@@ -196,3 +196,91 @@ pub fn keys(command: KeysCommand) -> ExitCode {
     });
     finish(result, "keys rotate")
 }
+
+/// `cirrus saml certificates`: every SAML certificate and when it expires.
+#[derive(Debug, Args)]
+pub struct CertificatesArgs {
+    /// Only this pool's certificates.
+    #[arg(long)]
+    pool: Option<String>,
+    /// Certificates that expire within this many days need attention (exit status 1).
+    #[arg(long, default_value_t = 30)]
+    warn_days: u32,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Lists SAML certificates, soonest expiry first. Exit status: 0 when all are valid for more
+/// than `--warn-days`, 1 when one is expired, expires sooner or cannot be read, 2 on error.
+pub fn certificates(args: CertificatesArgs) -> ExitCode {
+    let result = runtime().and_then(|rt| {
+        rt.block_on(async {
+            let (cirrus, store) = build(&args.store, offline_config(), false).await?;
+            let report = cirrus
+                .certificate_report(args.pool.as_deref())
+                .await
+                .map_err(|e| e.to_string());
+            store.close().await;
+            report
+        })
+    });
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cirrus saml certificates: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut attention = !report.unreadable.is_empty();
+    if !args.json {
+        println!(
+            "{:<24} {:<20} {:<13} {:<20} {:>9}  FINGERPRINT (SHA-256)",
+            "POOL", "PROVIDER", "ROLE", "NOT AFTER", "DAYS LEFT"
+        );
+    }
+    for c in &report.certificates {
+        let days_left = (c.not_after - now).div_euclid(86_400);
+        if days_left < i64::from(args.warn_days) {
+            attention = true;
+        }
+        if args.json {
+            let mut line = serde_json::to_value(c).unwrap_or_default();
+            line["days_left"] = days_left.into();
+            println!("{line}");
+        } else {
+            println!(
+                "{:<24} {:<20} {:<13} {:<20} {:>9}  {}",
+                c.pool_id,
+                c.provider.as_deref().unwrap_or("-"),
+                c.role.as_str(),
+                format_time(c.not_after.saturating_mul(1000)),
+                days_left,
+                c.fingerprint,
+            );
+        }
+    }
+    for u in &report.unreadable {
+        if args.json {
+            let mut line = serde_json::to_value(u).unwrap_or_default();
+            line["unreadable"] = true.into();
+            println!("{line}");
+        } else {
+            println!(
+                "{:<24} {:<20} {:<13} unreadable: {}",
+                u.pool_id,
+                u.provider.as_deref().unwrap_or("-"),
+                u.role.as_str(),
+                u.reason
+            );
+        }
+    }
+    if attention {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

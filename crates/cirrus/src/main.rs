@@ -40,6 +40,8 @@ enum Command {
 enum SamlCommand {
     /// Validate a SAMLResponse offline against IdP metadata and print every check as JSON.
     Check(saml_check::Args),
+    /// List every SAML certificate (IdP signing, SP signing and encryption) and when it expires.
+    Certificates(admin::CertificatesArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -51,6 +53,7 @@ fn main() -> std::process::ExitCode {
         Command::SpMetadata(args) => admin::sp_metadata(args),
         Command::Apply(args) => apply::apply(args),
         Command::Export(args) => apply::export(args),
+        Command::Saml(SamlCommand::Certificates(args)) => admin::certificates(args),
         Command::Saml(SamlCommand::Check(args)) => {
             std::process::ExitCode::from(u8::try_from(saml_check::run(args)).unwrap_or(2))
         }

@@ -136,8 +136,33 @@ pub async fn build(
     Ok((cirrus, store))
 }
 
-/// Background work: purge expired sign-in state every minute; refresh URL metadata and rotate
-/// due JWT keys every ten minutes. Errors are logged and retried on the next round.
+/// Logs every SAML certificate that is expired, expires within 30 days, or cannot be read.
+fn warn_about_certificates(report: &cirrus_core::ops::certificates::CertificateReport) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    for c in &report.certificates {
+        let days = (c.not_after - now).div_euclid(86_400);
+        if days < 30 {
+            tracing::warn!(
+                pool = %c.pool_id,
+                provider = c.provider.as_deref().unwrap_or(""),
+                role = c.role.as_str(),
+                fingerprint = %c.fingerprint,
+                days_left = days,
+                "SAML certificate expired or expiring soon"
+            );
+        }
+    }
+    for u in &report.unreadable {
+        tracing::warn!(pool = %u.pool_id, provider = u.provider.as_deref().unwrap_or(""), role = u.role.as_str(), reason = %u.reason, "SAML certificate unreadable");
+    }
+}
+
+/// Background work: purge expired sign-in state every minute; every ten minutes refresh URL
+/// metadata, publish SAML certificate expiries (and log the ones due within 30 days once an
+/// hour) and rotate due JWT keys. Errors are logged and retried on the next round.
 fn spawn_maintenance(cirrus: Cirrus, rotate_days: u32) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -168,6 +193,15 @@ fn spawn_maintenance(cirrus: Cirrus, rotate_days: u32) {
                         cirrus_server::metrics::metadata_refresh_pass_failed();
                         tracing::warn!(%e, "metadata refresh failed");
                     }
+                }
+                match cirrus.certificate_report(None).await {
+                    Ok(report) => {
+                        cirrus_server::metrics::certificates(&report);
+                        if round.is_multiple_of(60) {
+                            warn_about_certificates(&report);
+                        }
+                    }
+                    Err(e) => tracing::warn!(%e, "reading SAML certificates failed"),
                 }
                 if rotate_days > 0 {
                     match cirrus

@@ -20,7 +20,7 @@ pub struct RefreshReport {
 }
 
 impl Cirrus {
-    async fn all_pools(&self) -> Result<Vec<UserPool>> {
+    pub(crate) async fn all_pools(&self) -> Result<Vec<UserPool>> {
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -33,7 +33,7 @@ impl Cirrus {
         }
     }
 
-    async fn all_providers(&self, pool_id: &str) -> Result<Vec<IdentityProvider>> {
+    pub(crate) async fn all_providers(&self, pool_id: &str) -> Result<Vec<IdentityProvider>> {
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {

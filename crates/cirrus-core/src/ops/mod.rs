@@ -2,6 +2,7 @@
 //! against the API model and the pool's rules before it touches the store.
 
 pub mod audit;
+pub mod certificates;
 pub mod clients;
 pub mod domains;
 pub mod federation;
