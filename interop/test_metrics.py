@@ -178,3 +178,17 @@ def test_non_loopback_peer_is_refused_on_main_but_served_on_metrics_listener(fre
     assert r.status_code == 200 and "cirrus_build_info" in r.text
     # The refusal itself was counted, by template.
     assert Scrape(r.text).value(HTTP, route="/metrics", status="403") == 1
+
+
+def test_process_resources_match_proc(metered):
+    """The standard process metrics agree with what the kernel says about the server's pid."""
+    m = scrape(metered.url)
+    pid = metered.proc.pid
+    rss_kib = next(int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS:"))
+    rss = m.value("process_resident_memory_bytes")
+    assert 0.5 * rss_kib * 1024 < rss < 2 * rss_kib * 1024, (rss, rss_kib)
+    fds = len(__import__("os").listdir(f"/proc/{pid}/fd"))
+    assert abs(m.value("process_open_fds") - fds) <= 4, (m.value("process_open_fds"), fds)
+    assert m.value("process_max_fds") >= fds
+    assert m.types["process_cpu_seconds"] == "counter"
+    assert m.value("process_cpu_seconds_total") >= 0

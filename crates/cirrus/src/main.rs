@@ -3,6 +3,7 @@
 mod admin;
 mod apply;
 mod metrics_recorder;
+mod process_metrics;
 mod saml_check;
 mod serve;
 

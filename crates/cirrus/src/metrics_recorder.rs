@@ -48,5 +48,9 @@ pub fn install() -> Result<MetricsEndpoint, String> {
             upkeep.run_upkeep();
         }
     });
-    Ok(MetricsEndpoint::new(move || handle.render()))
+    crate::process_metrics::describe();
+    Ok(MetricsEndpoint::new(move || {
+        crate::process_metrics::record();
+        handle.render()
+    }))
 }
