@@ -5,6 +5,8 @@
 mod config_cache;
 mod db;
 mod migrate;
+pub mod request_scope;
 mod sql_store;
 
+pub use request_scope::with_request_scope;
 pub use sql_store::SqlStore;

@@ -26,6 +26,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use crate::config_cache::{Cached, ConfigCache, Key};
 use crate::db::{Arg, Db, DbError, Embedded, Tx, query};
 use crate::migrate::{CREATE_MIGRATIONS_TABLE, MIGRATIONS};
+use crate::request_scope;
 
 /// A [`Store`] on SQLite or PostgreSQL.
 #[derive(Debug, Clone)]
@@ -42,12 +43,14 @@ enum Write {
     Data,
 }
 
-/// Moves the configuration version; runs inside the transaction of the change.
+/// Moves the configuration version; runs inside the transaction of the change. The request
+/// that makes the change reads the version again afterwards (its own write is seen).
 async fn bump_config(tx: &mut Tx) -> StoreResult<()> {
     query("UPDATE config_version SET n = n + 1 WHERE id = 1")
         .execute(tx)
         .await
         .map_err(backend)?;
+    request_scope::forget();
     Ok(())
 }
 
@@ -383,12 +386,17 @@ impl SqlStore {
         Ok((!keys.is_empty()).then_some(keys))
     }
 
-    /// The configuration version now (see [`crate::config_cache`]).
+    /// The configuration version now (see [`crate::config_cache`]), or the one this request
+    /// already read (see [`crate::request_scope`]).
     async fn config_version(&self) -> StoreResult<i64> {
+        if let Some(n) = request_scope::current() {
+            return Ok(n);
+        }
         let (n,): (i64,) = query("SELECT n FROM config_version WHERE id = 1")
             .fetch_one(&self.db)
             .await
             .map_err(backend)?;
+        request_scope::remember(n);
         Ok(n)
     }
 

@@ -701,6 +701,57 @@ async fn config_cache_follows_writes(a: &dyn Store, b: &dyn Store) {
     assert!(b.jwt_keys("c_1").await.unwrap().is_empty());
 }
 
+/// Inside a request scope the configuration version is read once: the request sees
+/// configuration as of its first lookup, its own writes at once, and the next request sees
+/// everything.
+async fn request_scope_snapshot(a: &SqlStore, b: &SqlStore) {
+    a.create_pool(&pool("r_1"), &key("r_1")).await.unwrap();
+    cirrus_store::with_request_scope(async {
+        assert_eq!(b.get_pool("r_1").await.unwrap().unwrap().name, "pool r_1");
+        // Another node changes the pool (another task: another request).
+        let other = a.clone();
+        tokio::spawn(async move {
+            let mut p = pool("r_1");
+            p.name = "changed elsewhere".into();
+            other.put_pool(&p).await.unwrap();
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            b.get_pool("r_1").await.unwrap().unwrap().name,
+            "pool r_1",
+            "one request, one snapshot"
+        );
+        // A write through b itself is seen by the rest of b's request.
+        b.update_pool(
+            "r_1",
+            Box::new(|p| {
+                p.name = "changed here".into();
+                Ok(())
+            }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            b.get_pool("r_1").await.unwrap().unwrap().name,
+            "changed here"
+        );
+    })
+    .await;
+    let mut p = pool("r_1");
+    p.name = "changed again elsewhere".into();
+    a.put_pool(&p).await.unwrap();
+    cirrus_store::with_request_scope(async {
+        assert_eq!(
+            b.get_pool("r_1").await.unwrap().unwrap().name,
+            "changed again elsewhere",
+            "the next request sees the change"
+        );
+    })
+    .await;
+    a.delete_pool("r_1").await.unwrap();
+}
+
 #[tokio::test]
 async fn sqlite_conformance() {
     let dir = std::env::temp_dir().join(format!("cirrus-store-{}", uuid::Uuid::new_v4()));
@@ -709,6 +760,7 @@ async fn sqlite_conformance() {
     conformance(&store).await;
     let other = SqlStore::open_sqlite(&dir.join("cirrus.db")).await.unwrap();
     config_cache_follows_writes(&store, &other).await;
+    request_scope_snapshot(&store, &other).await;
     other.close().await;
     store.close().await;
     // Reopening runs the migrations again without harm and finds the data.
@@ -741,6 +793,7 @@ async fn postgres_conformance() {
     conformance(&store).await;
     let other = SqlStore::open_postgres(url.as_str()).await.unwrap();
     config_cache_follows_writes(&store, &other).await;
+    request_scope_snapshot(&store, &other).await;
     other.close().await;
     store.close().await;
     let store = SqlStore::open_postgres(url.as_str()).await.unwrap();

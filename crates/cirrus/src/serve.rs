@@ -341,7 +341,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     };
     tracing::info!(%bound, %engine, signed = matches!(auth, AdminAuth::SigV4(_)), "starting");
     let metrics = crate::metrics_recorder::install()?;
-    let mut app = cirrus_server::router_with_metrics(AppState { cirrus, auth }, metrics.clone());
+    let mut app = cirrus_server::router_with_metrics(AppState { cirrus, auth }, metrics.clone())
+        // Each request reads the configuration version once (cirrus_store::request_scope).
+        .layer(axum::middleware::from_fn(
+            |request: axum::extract::Request, next: axum::middleware::Next| {
+                cirrus_store::with_request_scope(next.run(request))
+            },
+        ));
     if let Some(limiter) = limiter {
         spawn_sweeper(limiter.clone());
         app = app.layer(axum::middleware::from_fn_with_state(
