@@ -10,7 +10,10 @@ use std::path::Path;
 use cirrus_core::attribute_mapping::{check_client_can_write, check_mapping};
 use cirrus_core::model::Timestamp;
 use cirrus_core::model::client::AppClient;
+use cirrus_core::model::domain::PoolDomain;
+use cirrus_core::model::group::Group;
 use cirrus_core::model::identity_provider::IdentityProvider;
+use cirrus_core::model::resource_server::ResourceServer;
 use cirrus_core::model::schema::{Schema, SchemaAttribute};
 use cirrus_core::model::user_pool::UserPool;
 use cirrus_core::ops::identity_providers::SAML_OUTPUT_KEYS;
@@ -18,7 +21,9 @@ use serde_json::{Value, json};
 
 use super::ApplyError;
 use super::diff::{Change, SECRET_KEYS, diff};
-use super::file::{ConfigFile, PoolEntry, ProviderEntry};
+use super::file::{
+    ConfigFile, DomainEntry, GroupEntry, PoolEntry, ProviderEntry, ResourceServerEntry,
+};
 use super::state::PoolState;
 
 /// What applying the file does to one object.
@@ -489,11 +494,7 @@ fn check_writable(
             }
         }
         for c in &s.clients {
-            let in_file = e.clients.iter().any(|f| match &f.client_id {
-                Some(id) => id == &c.client_id,
-                None => f.client_name == c.name(),
-            });
-            if !in_file {
+            if !client_in_file(e, c) {
                 let here = format!("app client {} (in the store, not in the file)", c.client_id);
                 clients.push((here, c.clone()));
             }
@@ -614,6 +615,59 @@ fn duplicates<'a>(
     Ok(())
 }
 
+/// The name that pairs a file entry with its stored twin.
+trait Keyed {
+    fn key(&self) -> &str;
+}
+
+macro_rules! keyed {
+    ($($ty:ty => $field:ident),* $(,)?) => {
+        $(impl Keyed for $ty {
+            fn key(&self) -> &str {
+                &self.$field
+            }
+        })*
+    };
+}
+
+keyed!(
+    ProviderEntry => provider_name,
+    IdentityProvider => provider_name,
+    ResourceServerEntry => identifier,
+    ResourceServer => identifier,
+    DomainEntry => domain,
+    PoolDomain => domain,
+    GroupEntry => group_name,
+    Group => group_name,
+);
+
+/// The items of one kind whose file entries pair with stored objects by key: `compare` sees
+/// each entry with its stored twin (if any), may refuse it, and returns the (stored, desired)
+/// JSON of a twin to diff (`None`: create the entry). Stored objects the file does not list
+/// are left over.
+fn plan_keyed<'a, F: Keyed, S: Keyed>(
+    kind: Kind,
+    wanted: &'a [F],
+    stored: &'a [S],
+    prune: bool,
+    mut compare: impl FnMut(&'a F, Option<&'a S>) -> Result<Option<(Value, Value)>, ApplyError>,
+) -> Result<Vec<Item>, ApplyError> {
+    let mut items = Vec::new();
+    for w in wanted {
+        let twin = stored.iter().find(|s| s.key() == w.key());
+        items.push(match compare(w, twin)? {
+            None => item(kind, w.key(), Action::Create),
+            Some((current, want)) => compared(kind, w.key(), &current, &want),
+        });
+    }
+    for s in stored {
+        if !wanted.iter().any(|w| w.key() == s.key()) {
+            items.push(leftover(kind, s.key(), None, prune));
+        }
+    }
+    Ok(items)
+}
+
 fn plan_providers(
     ctx: &Ctx<'_>,
     e: &PoolEntry,
@@ -623,55 +677,37 @@ fn plan_providers(
     pp: &mut PoolPlan,
 ) -> Result<(), ApplyError> {
     let kind = Kind::IdentityProvider;
-    duplicates(
-        ctx,
-        kind,
-        e.identity_providers
-            .iter()
-            .map(|p| p.provider_name.as_str()),
-    )?;
+    duplicates(ctx, kind, e.identity_providers.iter().map(Keyed::key))?;
     let stored = state.map(|s| s.providers.as_slice()).unwrap_or_default();
-    for p in &e.identity_providers {
+    let items = plan_keyed(kind, &e.identity_providers, stored, prune, |p, have| {
         let here = Ctx::object(kind, &p.provider_name);
         check_mapping(schema, &p.provider_type, &p.attribute_mapping)
             .map_err(|err| ctx.err(&[here.clone(), "AttributeMapping".into()], err.to_string()))?;
-        let have = stored.iter().find(|s| s.provider_name == p.provider_name);
-        match have {
-            None => pp.items.push(item(kind, &p.provider_name, Action::Create)),
-            Some(have) => {
-                if have.provider_type != p.provider_type {
-                    return Err(ctx.err(
-                        &[here, "ProviderType".into()],
-                        format!(
-                            "cannot change from {} to {}: remove the provider from the file, apply with --prune, then add it back",
-                            have.provider_type, p.provider_type
-                        ),
-                    ));
-                }
-                let want = json!({
-                    "ProviderDetails": desired_details(p, Some(&have.provider_details)),
-                    "AttributeMapping": p.attribute_mapping,
-                    "IdpIdentifiers": p.idp_identifiers,
-                });
-                let current = json!({
-                    "ProviderDetails": have.provider_details,
-                    "AttributeMapping": have.attribute_mapping,
-                    "IdpIdentifiers": have.idp_identifiers,
-                });
-                pp.items
-                    .push(compared(kind, &p.provider_name, &current, &want));
-            }
+        let Some(have) = have else {
+            return Ok(None);
+        };
+        if have.provider_type != p.provider_type {
+            return Err(ctx.err(
+                &[here, "ProviderType".into()],
+                format!(
+                    "cannot change from {} to {}: remove the provider from the file, apply with --prune, then add it back",
+                    have.provider_type, p.provider_type
+                ),
+            ));
         }
-    }
-    for s in stored {
-        if !e
-            .identity_providers
-            .iter()
-            .any(|p| p.provider_name == s.provider_name)
-        {
-            pp.items.push(leftover(kind, &s.provider_name, None, prune));
-        }
-    }
+        let want = json!({
+            "ProviderDetails": desired_details(p, Some(&have.provider_details)),
+            "AttributeMapping": p.attribute_mapping,
+            "IdpIdentifiers": p.idp_identifiers,
+        });
+        let current = json!({
+            "ProviderDetails": have.provider_details,
+            "AttributeMapping": have.attribute_mapping,
+            "IdpIdentifiers": have.idp_identifiers,
+        });
+        Ok(Some((current, want)))
+    })?;
+    pp.items.extend(items);
     Ok(())
 }
 
@@ -683,35 +719,28 @@ fn plan_resource_servers(
     pp: &mut PoolPlan,
 ) -> Result<(), ApplyError> {
     let kind = Kind::ResourceServer;
-    duplicates(
-        ctx,
-        kind,
-        e.resource_servers.iter().map(|r| r.identifier.as_str()),
-    )?;
+    duplicates(ctx, kind, e.resource_servers.iter().map(Keyed::key))?;
     let stored = state
         .map(|s| s.resource_servers.as_slice())
         .unwrap_or_default();
-    for r in &e.resource_servers {
-        match stored.iter().find(|s| s.identifier == r.identifier) {
-            None => pp.items.push(item(kind, &r.identifier, Action::Create)),
-            Some(have) => {
-                let want = json!({"Name": r.name, "Scopes": r.scopes});
-                let current = json!({"Name": have.name, "Scopes": have.scopes});
-                pp.items
-                    .push(compared(kind, &r.identifier, &current, &want));
-            }
-        }
-    }
-    for s in stored {
-        if !e
-            .resource_servers
-            .iter()
-            .any(|r| r.identifier == s.identifier)
-        {
-            pp.items.push(leftover(kind, &s.identifier, None, prune));
-        }
-    }
+    let items = plan_keyed(kind, &e.resource_servers, stored, prune, |r, have| {
+        Ok(have.map(|have| {
+            (
+                json!({"Name": have.name, "Scopes": have.scopes}),
+                json!({"Name": r.name, "Scopes": r.scopes}),
+            )
+        }))
+    })?;
+    pp.items.extend(items);
     Ok(())
+}
+
+/// Whether the file declares this stored client (by its pinned id, or else by name).
+fn client_in_file(e: &PoolEntry, stored: &AppClient) -> bool {
+    e.clients.iter().any(|c| match &c.client_id {
+        Some(id) => id == &stored.client_id,
+        None => c.client_name == stored.name(),
+    })
 }
 
 fn plan_clients(
@@ -819,11 +848,7 @@ fn plan_clients(
         }
     }
     for s in stored {
-        let in_file = e.clients.iter().any(|c| match &c.client_id {
-            Some(id) => id == &s.client_id,
-            None => c.client_name == s.name(),
-        });
-        if !in_file {
+        if !client_in_file(e, s) {
             pp.items
                 .push(leftover(kind, s.name(), Some(s.client_id.clone()), prune));
         }
@@ -839,7 +864,7 @@ fn plan_domains(
     pp: &mut PoolPlan,
 ) -> Result<(), ApplyError> {
     let kind = Kind::Domain;
-    duplicates(ctx, kind, e.domains.iter().map(|d| d.domain.as_str()))?;
+    duplicates(ctx, kind, e.domains.iter().map(Keyed::key))?;
     for custom in [false, true] {
         if e.domains
             .iter()
@@ -857,50 +882,42 @@ fn plan_domains(
         }
     }
     let stored = state.map(|s| s.domains.as_slice()).unwrap_or_default();
-    for d in &e.domains {
+    let items = plan_keyed(kind, &e.domains, stored, prune, |d, have| {
         let here = Ctx::object(kind, &d.domain);
         let custom = d.custom_domain_config.is_some();
-        match stored.iter().find(|s| s.domain == d.domain) {
-            Some(have) => {
-                if have.is_custom() != custom {
-                    return Err(ctx.err(
-                        &[here, "CustomDomainConfig".into()],
-                        "a domain cannot change between prefix and custom; use another domain name",
-                    ));
-                }
-                let want = json!({
-                    "ManagedLoginVersion": d.managed_login_version.unwrap_or(1),
-                    "CertificateArn": d.custom_domain_config.as_ref().map(|c| &c.certificate_arn),
-                });
-                let current = json!({
-                    "ManagedLoginVersion": have.managed_login_version.unwrap_or(1),
-                    "CertificateArn": have.certificate_arn,
-                });
-                pp.items.push(compared(kind, &d.domain, &current, &want));
+        let Some(have) = have else {
+            if let Some(other) = stored.iter().find(|s| {
+                s.is_custom() == custom && !e.domains.iter().any(|d| d.domain == s.domain)
+            }) && !prune
+            {
+                return Err(ctx.err(
+                    &[here],
+                    format!(
+                        "the pool already has the {} domain {}, and a pool has only one; remove it from the store first or apply with --prune to replace it",
+                        if custom { "custom" } else { "prefix" },
+                        other.domain
+                    ),
+                ));
             }
-            None => {
-                if let Some(other) = stored.iter().find(|s| {
-                    s.is_custom() == custom && !e.domains.iter().any(|d| d.domain == s.domain)
-                }) && !prune
-                {
-                    return Err(ctx.err(
-                        &[here],
-                        format!(
-                            "the pool already has the {} domain {}, and a pool has only one; remove it from the store first or apply with --prune to replace it",
-                            if custom { "custom" } else { "prefix" },
-                            other.domain
-                        ),
-                    ));
-                }
-                pp.items.push(item(kind, &d.domain, Action::Create));
-            }
+            return Ok(None);
+        };
+        if have.is_custom() != custom {
+            return Err(ctx.err(
+                &[here, "CustomDomainConfig".into()],
+                "a domain cannot change between prefix and custom; use another domain name",
+            ));
         }
-    }
-    for s in stored {
-        if !e.domains.iter().any(|d| d.domain == s.domain) {
-            pp.items.push(leftover(kind, &s.domain, None, prune));
-        }
-    }
+        let want = json!({
+            "ManagedLoginVersion": d.managed_login_version.unwrap_or(1),
+            "CertificateArn": d.custom_domain_config.as_ref().map(|c| &c.certificate_arn),
+        });
+        let current = json!({
+            "ManagedLoginVersion": have.managed_login_version.unwrap_or(1),
+            "CertificateArn": have.certificate_arn,
+        });
+        Ok(Some((current, want)))
+    })?;
+    pp.items.extend(items);
     Ok(())
 }
 
@@ -912,47 +929,36 @@ fn plan_groups(
     pp: &mut PoolPlan,
 ) -> Result<(), ApplyError> {
     let kind = Kind::Group;
-    duplicates(ctx, kind, e.groups.iter().map(|g| g.group_name.as_str()))?;
+    duplicates(ctx, kind, e.groups.iter().map(Keyed::key))?;
     let stored = state.map(|s| s.groups.as_slice()).unwrap_or_default();
-    for g in &e.groups {
-        match stored.iter().find(|s| s.group_name == g.group_name) {
-            None => pp.items.push(item(kind, &g.group_name, Action::Create)),
-            Some(have) => {
-                // Omitted members keep their stored values, as UpdateGroup does.
-                let mut want = serde_json::Map::new();
-                let mut current = serde_json::Map::new();
-                for (k, w, h) in [
-                    (
-                        "Description",
-                        json_of(&g.description),
-                        json_of(&have.description),
-                    ),
-                    ("RoleArn", json_of(&g.role_arn), json_of(&have.role_arn)),
-                    (
-                        "Precedence",
-                        json_of(&g.precedence),
-                        json_of(&have.precedence),
-                    ),
-                ] {
-                    if !w.is_null() {
-                        want.insert(k.into(), w);
-                        current.insert(k.into(), h);
-                    }
-                }
-                pp.items.push(compared(
-                    kind,
-                    &g.group_name,
-                    &Value::Object(current),
-                    &Value::Object(want),
-                ));
+    let items = plan_keyed(kind, &e.groups, stored, prune, |g, have| {
+        let Some(have) = have else {
+            return Ok(None);
+        };
+        // Omitted members keep their stored values, as UpdateGroup does.
+        let mut want = serde_json::Map::new();
+        let mut current = serde_json::Map::new();
+        for (k, w, h) in [
+            (
+                "Description",
+                json_of(&g.description),
+                json_of(&have.description),
+            ),
+            ("RoleArn", json_of(&g.role_arn), json_of(&have.role_arn)),
+            (
+                "Precedence",
+                json_of(&g.precedence),
+                json_of(&have.precedence),
+            ),
+        ] {
+            if !w.is_null() {
+                want.insert(k.into(), w);
+                current.insert(k.into(), h);
             }
         }
-    }
-    for s in stored {
-        if !e.groups.iter().any(|g| g.group_name == s.group_name) {
-            pp.items.push(leftover(kind, &s.group_name, None, prune));
-        }
-    }
+        Ok(Some((Value::Object(current), Value::Object(want))))
+    })?;
+    pp.items.extend(items);
     Ok(())
 }
 
