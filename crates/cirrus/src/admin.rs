@@ -154,6 +154,20 @@ pub fn events(args: EventsArgs) -> ExitCode {
                 } else {
                     let d = &e.detail;
                     let field = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_string();
+                    if e.kind.starts_with("admin.") {
+                        let target = d.get("target").map(|t| t.to_string()).unwrap_or_default();
+                        println!(
+                            "{}  {}  {:<18} by={} request={} id={}  {}",
+                            format_time(e.at),
+                            e.pool_id,
+                            e.kind,
+                            field("principal"),
+                            field("request_id"),
+                            e.id,
+                            target,
+                        );
+                        continue;
+                    }
                     println!(
                         "{}  {}  {:<18} provider={} check={} id={}  {}",
                         format_time(e.at),

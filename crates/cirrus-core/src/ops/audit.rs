@@ -22,6 +22,30 @@ impl Cirrus {
         Ok(id)
     }
 
+    /// Records a change made through the admin API: `action` by `principal` (the access key id
+    /// that signed it, or `unsigned` on an open development server), naming its `target`
+    /// (identifiers only, never secrets or attribute values). Returns the event id.
+    pub async fn record_admin_change(
+        &self,
+        pool_id: &str,
+        action: &str,
+        principal: &str,
+        request_id: &str,
+        target: Value,
+    ) -> Result<String> {
+        self.record(
+            pool_id,
+            &format!("admin.{action}"),
+            serde_json::json!({
+                "action": action,
+                "principal": principal,
+                "request_id": request_id,
+                "target": target,
+            }),
+        )
+        .await
+    }
+
     /// The audit trail, newest first.
     pub async fn audit_events(
         &self,

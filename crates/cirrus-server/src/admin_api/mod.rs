@@ -166,12 +166,12 @@ fn authenticate(
     parts: &axum::http::request::Parts,
     body: &Bytes,
     action: &str,
-) -> Result<(), ApiError> {
+) -> Result<String, ApiError> {
     let AdminAuth::SigV4(keys) = &state.auth else {
-        return Ok(());
+        return Ok(UNSIGNED.to_string());
     };
     if UNSIGNED_ACTIONS.contains(&action) {
-        return Ok(());
+        return Ok(UNSIGNED.to_string());
     }
     let request = SignedRequest::from_parts(parts, body);
     sigv4::verify(
@@ -180,12 +180,64 @@ fn authenticate(
         &state.cirrus.config.region,
         OffsetDateTime::now_utc(),
     )
-    .map(|_| ())
     .map_err(|e| ApiError {
         error_type: e.error_type(),
         message: e.to_string(),
         status: StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN),
     })
+}
+
+/// The principal of a call no access key signed (an open development server, or an action
+/// Cognito authorizes by token or client).
+const UNSIGNED: &str = "unsigned";
+
+/// Whether `action` changes state an administrator owns (everything but reads, and but the
+/// calls a user or client makes with a token): those calls are audited.
+fn is_admin_change(action: &str) -> bool {
+    const READS: &[&str] = &["Describe", "List", "Get", "AdminGet", "AdminList"];
+    !UNSIGNED_ACTIONS.contains(&action) && !READS.iter().any(|r| action.starts_with(r))
+}
+
+/// The identifiers an audit event names: the ones in the request, and the id a create made.
+/// Never secrets, provider details or attribute values.
+fn audit_target(input: &Value, output: &Value) -> Value {
+    const KEYS: &[&str] = &[
+        "PoolName",
+        "ClientId",
+        "ClientName",
+        "ProviderName",
+        "Domain",
+        "Identifier",
+        "GroupName",
+        "Username",
+        "ResourceArn",
+    ];
+    let mut target = serde_json::Map::new();
+    for key in KEYS {
+        if let Some(v) = input.get(*key).filter(|v| v.is_string()) {
+            target.insert((*key).to_string(), v.clone());
+        }
+    }
+    if let Some(id) = output.pointer("/UserPoolClient/ClientId") {
+        target.insert("ClientId".into(), id.clone());
+    }
+    Value::Object(target)
+}
+
+/// The pool a call concerns: `UserPoolId`, the pool a create made, or the pool an ARN names.
+fn audit_pool(input: &Value, output: &Value) -> Option<String> {
+    input
+        .get("UserPoolId")
+        .or_else(|| output.pointer("/UserPool/Id"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            input
+                .get("ResourceArn")
+                .and_then(Value::as_str)
+                .and_then(|arn| arn.rsplit_once("userpool/"))
+                .map(|(_, id)| id.to_string())
+        })
 }
 
 /// Whether any string in the input holds a NUL character (no store column can keep one).
@@ -221,7 +273,7 @@ pub async fn handle(State(state): State<AppState>, request: Request<Body>) -> Re
         Err(_) => "unknown",
     };
     let result = match axum::body::to_bytes(body, MAX_ADMIN_BODY).await {
-        Ok(body) => call(&state, &parts, &body, action).await,
+        Ok(body) => call(&state, &parts, &body, action, &request_id).await,
         Err(_) => Err(ApiError::new(
             "SerializationException",
             format!("Request body is too large: the limit is {MAX_ADMIN_BODY} bytes."),
@@ -239,9 +291,10 @@ async fn call(
     parts: &axum::http::request::Parts,
     body: &Bytes,
     action: Result<String, ApiError>,
+    request_id: &str,
 ) -> Result<Value, ApiError> {
     let action = action?;
-    authenticate(state, parts, body, &action)?;
+    let principal = authenticate(state, parts, body, &action)?;
     let mut input: Value = if body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
@@ -266,5 +319,86 @@ async fn call(
         ));
     }
     tracing::debug!(%action, "admin API call");
-    actions::dispatch(&state.cirrus, &action, input).await
+    let audited = is_admin_change(&action).then(|| input.clone());
+    let output = actions::dispatch(&state.cirrus, &action, input).await?;
+    if let Some(input) = audited
+        && let Some(pool_id) = audit_pool(&input, &output)
+    {
+        let target = audit_target(&input, &output);
+        // The change is made; an audit trail that cannot be written is logged, not answered
+        // as a failure of the change.
+        if let Err(e) = state
+            .cirrus
+            .record_admin_change(&pool_id, &action, &principal, request_id, target)
+            .await
+        {
+            tracing::error!(%e, %action, %pool_id, "could not write the audit event of an admin change");
+        }
+    }
+    Ok(output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_calls_are_audited() {
+        for action in [
+            "CreateUserPool",
+            "UpdateUserPoolClient",
+            "DeleteIdentityProvider",
+            "AdminCreateUser",
+            "AdminUserGlobalSignOut",
+            "AddCustomAttributes",
+            "TagResource",
+        ] {
+            assert!(is_admin_change(action), "{action}");
+        }
+        for action in [
+            "DescribeUserPool",
+            "ListUsers",
+            "GetSigningCertificate",
+            "AdminGetUser",
+            "AdminListGroupsForUser",
+            "GetUser",
+            "GlobalSignOut",
+            "RevokeToken",
+        ] {
+            assert!(!is_admin_change(action), "{action}");
+        }
+    }
+
+    #[test]
+    fn audit_names_identifiers_only() {
+        let input = json!({
+            "UserPoolId": "us-east-1_abc",
+            "ClientName": "web",
+            "ClientSecret": "s3cret",
+            "ProviderDetails": {"MetadataFile": "<xml/>"},
+            "UserAttributes": [{"Name": "email", "Value": "a@b.c"}],
+            "Username": "alice",
+        });
+        let output = json!({"UserPoolClient": {"ClientId": "c123", "ClientSecret": "s3cret"}});
+        let target = audit_target(&input, &output);
+        assert_eq!(
+            target,
+            json!({"ClientName": "web", "Username": "alice", "ClientId": "c123"})
+        );
+        assert!(!target.to_string().contains("s3cret"));
+        assert_eq!(
+            audit_pool(&input, &output).as_deref(),
+            Some("us-east-1_abc")
+        );
+        let created = json!({"UserPool": {"Id": "us-east-1_new"}});
+        assert_eq!(
+            audit_pool(&json!({}), &created).as_deref(),
+            Some("us-east-1_new")
+        );
+        let tagged = json!({"ResourceArn": "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_t"});
+        assert_eq!(
+            audit_pool(&tagged, &json!({})).as_deref(),
+            Some("us-east-1_t")
+        );
+    }
 }
