@@ -478,6 +478,116 @@ pub fn validate_logout_response_redirect(
     Ok(out)
 }
 
+/// Which logout message is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LogoutKind {
+    Request,
+    Response,
+}
+
+impl LogoutKind {
+    /// The element's local name (also how errors name it).
+    fn name(self) -> &'static str {
+        match self {
+            LogoutKind::Request => "LogoutRequest",
+            LogoutKind::Response => "LogoutResponse",
+        }
+    }
+
+    fn qualified(self) -> &'static str {
+        match self {
+            LogoutKind::Request => "samlp:LogoutRequest",
+            LogoutKind::Response => "samlp:LogoutResponse",
+        }
+    }
+}
+
+/// The checks a LogoutRequest and a LogoutResponse share, in the order they run.
+pub(crate) struct LogoutMessage<'a> {
+    pub kind: LogoutKind,
+    /// The whole message was covered by a verified HTTP-Redirect query signature (then no
+    /// `ds:Signature` may appear in it).
+    pub query_signed: bool,
+    pub require_signature: bool,
+    pub now: OffsetDateTime,
+    pub limits: &'a XmlLimits,
+}
+
+impl LogoutMessage<'_> {
+    /// Parses `bytes` and checks the root element, unique IDs, where a `ds:Signature` may be
+    /// (nowhere when the query was signed; otherwise only as the root's child), the enveloped
+    /// signature against `trust`, a required signature and Version 2.0; then `read` gets the
+    /// message to read its fields from (with an enveloped signature, the signed bytes parsed
+    /// again; with a query signature the whole message was signed) and whether it was signed.
+    pub(crate) fn read<T>(
+        &self,
+        bytes: &[u8],
+        trust: &ProviderTrust,
+        read: impl FnOnce(Node<'_, '_>, bool) -> Result<T, ResponseError>,
+    ) -> Result<T, ResponseError> {
+        let element = self.kind.name();
+        let doc = xml::parse_bytes(bytes, self.limits)?;
+        let root = doc.root_element();
+        if !root.has_tag_name((NS_SAMLP, element)) {
+            return Err(ResponseError::WrongRoot {
+                expected: self.kind.qualified(),
+                found: xml::expanded_name(root),
+            });
+        }
+        dsig::check_unique_ids(&doc).map_err(|e| match e {
+            crate::error::DsigError::DuplicateId(id) => ResponseError::DuplicateId(id),
+            other => ResponseError::Signature {
+                element,
+                source: other,
+            },
+        })?;
+        for sig in doc
+            .descendants()
+            .filter(|n| n.has_tag_name((NS_DS, "Signature")))
+        {
+            if self.query_signed || sig.parent_element() != Some(root) {
+                let where_ = sig
+                    .parent_element()
+                    .map(xml::expanded_name)
+                    .unwrap_or_default();
+                return Err(ResponseError::UnexpectedSignature(where_));
+            }
+        }
+        let verified: Option<VerifiedElement> =
+            if xml::children(root, NS_DS, "Signature").next().is_some() {
+                Some(
+                    dsig::verify_enveloped(
+                        root,
+                        &trust.usable_certificates(self.now)?,
+                        &trust.algorithms,
+                    )
+                    .map_err(|source| ResponseError::Signature { element, source })?,
+                )
+            } else if self.require_signature && !self.query_signed {
+                return Err(ResponseError::SignatureMissing);
+            } else {
+                None
+            };
+        let signed = self.query_signed || verified.is_some();
+        let signed_doc = verified
+            .as_ref()
+            .map(VerifiedElement::parse)
+            .transpose()
+            .map_err(|source| ResponseError::Signature { element, source })?;
+        let msg: Node<'_, '_> = signed_doc.as_ref().map_or(root, |d| d.root_element());
+        match msg.attribute("Version") {
+            Some("2.0") => {}
+            other => {
+                return Err(ResponseError::WrongVersion {
+                    element,
+                    found: other.unwrap_or("").to_string(),
+                });
+            }
+        }
+        read(msg, signed)
+    }
+}
+
 /// The checks of a decoded LogoutResponse. `query_signed`: the whole message was covered by a
 /// verified HTTP-Redirect query signature (then no `ds:Signature` may appear in it).
 fn logout_response_from_xml(
@@ -486,153 +596,97 @@ fn logout_response_from_xml(
     trust: &ProviderTrust,
     expect: &LogoutExpectations,
 ) -> Result<LogoutResponse, ResponseError> {
-    let doc = xml::parse_bytes(bytes, &expect.limits)?;
-    let root = doc.root_element();
-    if !root.has_tag_name((NS_SAMLP, "LogoutResponse")) {
-        return Err(ResponseError::WrongRoot {
-            expected: "samlp:LogoutResponse",
-            found: xml::expanded_name(root),
-        });
+    LogoutMessage {
+        kind: LogoutKind::Response,
+        query_signed,
+        require_signature: expect.require_signature,
+        now: expect.now,
+        limits: &expect.limits,
     }
-    dsig::check_unique_ids(&doc).map_err(|e| match e {
-        crate::error::DsigError::DuplicateId(id) => ResponseError::DuplicateId(id),
-        other => ResponseError::Signature {
-            element: "LogoutResponse",
-            source: other,
-        },
-    })?;
-    for sig in doc
-        .descendants()
-        .filter(|n| n.has_tag_name((NS_DS, "Signature")))
-    {
-        if query_signed || sig.parent_element() != Some(root) {
-            let where_ = sig
-                .parent_element()
-                .map(xml::expanded_name)
-                .unwrap_or_default();
-            return Err(ResponseError::UnexpectedSignature(where_));
-        }
-    }
-    let verified: Option<VerifiedElement> =
-        if xml::children(root, NS_DS, "Signature").next().is_some() {
-            Some(
-                dsig::verify_enveloped(
-                    root,
-                    &trust.usable_certificates(expect.now)?,
-                    &trust.algorithms,
-                )
-                .map_err(|source| ResponseError::Signature {
-                    element: "LogoutResponse",
-                    source,
-                })?,
-            )
-        } else if expect.require_signature && !query_signed {
-            return Err(ResponseError::SignatureMissing);
-        } else {
-            None
-        };
-    let signed = query_signed || verified.is_some();
-    let signed_doc = verified
-        .as_ref()
-        .map(VerifiedElement::parse)
-        .transpose()
-        .map_err(|source| ResponseError::Signature {
-            element: "LogoutResponse",
-            source,
-        })?;
-    let msg: Node<'_, '_> = signed_doc.as_ref().map_or(root, |d| d.root_element());
-
-    match msg.attribute("Version") {
-        Some("2.0") => {}
-        other => {
-            return Err(ResponseError::WrongVersion {
-                element: "Response",
-                found: other.unwrap_or("").to_string(),
-            });
-        }
-    }
-    let id = msg
-        .attribute("ID")
-        .ok_or(ResponseError::Missing {
-            element: "LogoutResponse",
-            item: "ID",
-        })?
-        .to_string();
-    let instant_text = msg
-        .attribute("IssueInstant")
-        .ok_or(ResponseError::Missing {
-            element: "LogoutResponse",
-            item: "IssueInstant",
-        })?;
-    let instant = parse_datetime(instant_text).map_err(|_| ResponseError::BadTimestamp {
-        field: "LogoutResponse IssueInstant",
-        value: instant_text.to_string(),
-    })?;
-    let skew = i128::try_from(expect.clock_skew.as_nanos()).unwrap_or(i128::MAX / 4);
-    if instant.unix_timestamp_nanos() > expect.now.unix_timestamp_nanos() + skew {
-        return Err(ResponseError::NotYetValid {
+    .read(bytes, trust, |msg, signed| {
+        let id = msg
+            .attribute("ID")
+            .ok_or(ResponseError::Missing {
+                element: "LogoutResponse",
+                item: "ID",
+            })?
+            .to_string();
+        let instant_text = msg
+            .attribute("IssueInstant")
+            .ok_or(ResponseError::Missing {
+                element: "LogoutResponse",
+                item: "IssueInstant",
+            })?;
+        let instant = parse_datetime(instant_text).map_err(|_| ResponseError::BadTimestamp {
             field: "LogoutResponse IssueInstant",
-            at: format_datetime(instant),
-            now: format_datetime(expect.now),
-            skew_seconds: expect.clock_skew.as_secs(),
-        });
-    }
-    let issuer = match xml::single_child(msg, NS_SAML, "Issuer") {
-        Ok(Some(i)) => xml::text_content(i)?,
-        Ok(None) => String::new(),
-        Err(count) => {
-            return Err(ResponseError::Duplicated {
-                element: "Issuer",
-                count,
+            value: instant_text.to_string(),
+        })?;
+        let skew = i128::try_from(expect.clock_skew.as_nanos()).unwrap_or(i128::MAX / 4);
+        if instant.unix_timestamp_nanos() > expect.now.unix_timestamp_nanos() + skew {
+            return Err(ResponseError::NotYetValid {
+                field: "LogoutResponse IssueInstant",
+                at: format_datetime(instant),
+                now: format_datetime(expect.now),
+                skew_seconds: expect.clock_skew.as_secs(),
             });
         }
-    };
-    if issuer != trust.entity_id {
-        return Err(ResponseError::ResponseIssuer {
-            expected: trust.entity_id.clone(),
-            found: issuer,
-        });
-    }
-    match msg.attribute("Destination") {
-        Some(d) if d == expect.slo_url => {}
-        None if !signed => {}
-        found => {
-            return Err(ResponseError::Destination {
-                expected: expect.slo_url.clone(),
-                found: found.map(str::to_string),
+        let issuer = match xml::single_child(msg, NS_SAML, "Issuer") {
+            Ok(Some(i)) => xml::text_content(i)?,
+            Ok(None) => String::new(),
+            Err(count) => {
+                return Err(ResponseError::Duplicated {
+                    element: "Issuer",
+                    count,
+                });
+            }
+        };
+        if issuer != trust.entity_id {
+            return Err(ResponseError::ResponseIssuer {
+                expected: trust.entity_id.clone(),
+                found: issuer,
             });
         }
-    }
-    let in_response_to = msg.attribute("InResponseTo").unwrap_or("");
-    if in_response_to != expect.request_id {
-        return Err(ResponseError::InResponseTo {
-            expected: Some(expect.request_id.clone()),
-            found: in_response_to.to_string(),
-        });
-    }
-    let status = xml::single_child(msg, NS_SAMLP, "Status")
-        .ok()
-        .flatten()
-        .ok_or(ResponseError::StatusMissing)?;
-    let code = xml::single_child(status, NS_SAMLP, "StatusCode")
-        .ok()
-        .flatten()
-        .ok_or(ResponseError::StatusMissing)?;
-    let top = code.attribute("Value").unwrap_or("");
-    if top != STATUS_SUCCESS {
-        let mut codes = vec![top.to_string()];
-        if let Ok(Some(sub)) = xml::single_child(code, NS_SAMLP, "StatusCode") {
-            codes.push(sub.attribute("Value").unwrap_or("").to_string());
+        match msg.attribute("Destination") {
+            Some(d) if d == expect.slo_url => {}
+            None if !signed => {}
+            found => {
+                return Err(ResponseError::Destination {
+                    expected: expect.slo_url.clone(),
+                    found: found.map(str::to_string),
+                });
+            }
         }
-        let message = xml::children(status, NS_SAMLP, "StatusMessage")
-            .next()
-            .and_then(|m| xml::text_content(m).ok());
-        return Err(ResponseError::Status { codes, message });
-    }
-    Ok(LogoutResponse {
-        id,
-        in_response_to: in_response_to.to_string(),
-        signed,
-        relay_state: None,
+        let in_response_to = msg.attribute("InResponseTo").unwrap_or("");
+        if in_response_to != expect.request_id {
+            return Err(ResponseError::InResponseTo {
+                expected: Some(expect.request_id.clone()),
+                found: in_response_to.to_string(),
+            });
+        }
+        let status = xml::single_child(msg, NS_SAMLP, "Status")
+            .ok()
+            .flatten()
+            .ok_or(ResponseError::StatusMissing)?;
+        let code = xml::single_child(status, NS_SAMLP, "StatusCode")
+            .ok()
+            .flatten()
+            .ok_or(ResponseError::StatusMissing)?;
+        let top = code.attribute("Value").unwrap_or("");
+        if top != STATUS_SUCCESS {
+            let mut codes = vec![top.to_string()];
+            if let Ok(Some(sub)) = xml::single_child(code, NS_SAMLP, "StatusCode") {
+                codes.push(sub.attribute("Value").unwrap_or("").to_string());
+            }
+            let message = xml::children(status, NS_SAMLP, "StatusMessage")
+                .next()
+                .and_then(|m| xml::text_content(m).ok());
+            return Err(ResponseError::Status { codes, message });
+        }
+        Ok(LogoutResponse {
+            id,
+            in_response_to: in_response_to.to_string(),
+            signed,
+            relay_state: None,
+        })
     })
 }

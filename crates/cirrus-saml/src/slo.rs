@@ -20,12 +20,13 @@ use roxmltree::Node;
 use time::OffsetDateTime;
 
 use crate::datetime::{format_datetime, parse_datetime};
-use crate::dsig::{self, VerifiedElement};
-use crate::error::{DsigError, MessageError, ResponseError};
-use crate::messages::{RedirectParam, RedirectSigner, SpLogoutResponse, redirect_url};
+use crate::error::{MessageError, ResponseError};
+use crate::messages::{
+    LogoutKind, LogoutMessage, RedirectParam, RedirectSigner, SpLogoutResponse, redirect_url,
+};
 use crate::redirect::decode_redirect;
 use crate::response::{DEFAULT_CLOCK_SKEW, NAMEID_ENTITY, NameId, ProviderTrust};
-use crate::xml::{self, NS_DS, NS_SAML, NS_SAMLP, XmlLimits};
+use crate::xml::{self, NS_SAML, NS_SAMLP, XmlLimits};
 
 /// Default maximum age of a LogoutRequest's IssueInstant (plus skew): 5 minutes.
 pub const DEFAULT_MESSAGE_LIFETIME: Duration = Duration::from_secs(300);
@@ -155,205 +156,148 @@ fn logout_request_from_xml(
     trust: &ProviderTrust,
     expect: &LogoutRequestExpectations,
 ) -> Result<IdpLogoutRequest, ResponseError> {
-    let doc = xml::parse_bytes(bytes, &expect.limits)?;
-    let root = doc.root_element();
-    if !root.has_tag_name((NS_SAMLP, "LogoutRequest")) {
-        return Err(ResponseError::WrongRoot {
-            expected: "samlp:LogoutRequest",
-            found: xml::expanded_name(root),
-        });
+    LogoutMessage {
+        kind: LogoutKind::Request,
+        query_signed,
+        require_signature: expect.require_signature,
+        now: expect.now,
+        limits: &expect.limits,
     }
-    dsig::check_unique_ids(&doc).map_err(|e| match e {
-        DsigError::DuplicateId(id) => ResponseError::DuplicateId(id),
-        other => ResponseError::Signature {
-            element: "LogoutRequest",
-            source: other,
-        },
-    })?;
-    for sig in doc
-        .descendants()
-        .filter(|n| n.has_tag_name((NS_DS, "Signature")))
-    {
-        if query_signed || sig.parent_element() != Some(root) {
-            let where_ = sig
-                .parent_element()
-                .map(xml::expanded_name)
-                .unwrap_or_default();
-            return Err(ResponseError::UnexpectedSignature(where_));
+    .read(bytes, trust, |msg, signed| {
+        let id = msg
+            .attribute("ID")
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| schema_missing("ID"))?
+            .to_string();
+
+        // Times.
+        let issue_instant = time_attr(msg, "IssueInstant", "LogoutRequest IssueInstant")?
+            .ok_or_else(|| schema_missing("IssueInstant"))?;
+        let not_on_or_after = time_attr(msg, "NotOnOrAfter", "LogoutRequest NotOnOrAfter")?;
+        let skew = time::Duration::try_from(expect.clock_skew).unwrap_or(time::Duration::DAY);
+        let lifetime =
+            time::Duration::try_from(expect.message_lifetime).unwrap_or(time::Duration::DAY);
+        let now = expect.now;
+        // checked_add: a timestamp near the end of the representable range must not panic.
+        let later = |t: OffsetDateTime, d: time::Duration| t.checked_add(d);
+        if later(now, skew).is_some_and(|limit| issue_instant > limit) {
+            return Err(ResponseError::NotYetValid {
+                field: "LogoutRequest IssueInstant",
+                at: format_datetime(issue_instant),
+                now: format_datetime(now),
+                skew_seconds: expect.clock_skew.as_secs(),
+            });
         }
-    }
-    let verified: Option<VerifiedElement> =
-        if xml::children(root, NS_DS, "Signature").next().is_some() {
-            Some(
-                dsig::verify_enveloped(
-                    root,
-                    &trust.usable_certificates(expect.now)?,
-                    &trust.algorithms,
-                )
-                .map_err(|source| ResponseError::Signature {
-                    element: "LogoutRequest",
-                    source,
-                })?,
-            )
-        } else if expect.require_signature && !query_signed {
-            return Err(ResponseError::SignatureMissing);
-        } else {
-            None
+        if later(issue_instant, lifetime + skew).is_some_and(|end| end < now) {
+            return Err(ResponseError::Expired {
+                field: "LogoutRequest IssueInstant (+ message lifetime)",
+                at: format_datetime(later(issue_instant, lifetime).unwrap_or(issue_instant)),
+                now: format_datetime(now),
+                skew_seconds: expect.clock_skew.as_secs(),
+            });
+        }
+        if let Some(t) = not_on_or_after
+            && later(t, skew).is_some_and(|end| now >= end)
+        {
+            return Err(ResponseError::Expired {
+                field: "LogoutRequest NotOnOrAfter",
+                at: format_datetime(t),
+                now: format_datetime(now),
+                skew_seconds: expect.clock_skew.as_secs(),
+            });
+        }
+
+        // Issuer: required by the SLO profile (profiles §4.4.4.1).
+        let issuer_el = match xml::single_child(msg, NS_SAML, "Issuer") {
+            Ok(i) => i,
+            Err(count) => {
+                return Err(ResponseError::Duplicated {
+                    element: "Issuer",
+                    count,
+                });
+            }
         };
-    let signed = query_signed || verified.is_some();
-    let signed_doc = verified
-        .as_ref()
-        .map(VerifiedElement::parse)
-        .transpose()
-        .map_err(|source| ResponseError::Signature {
-            element: "LogoutRequest",
-            source,
-        })?;
-    // With an enveloped signature, read only the signed bytes; with a query signature the whole
-    // message was signed.
-    let msg: Node<'_, '_> = signed_doc.as_ref().map_or(root, |d| d.root_element());
-
-    match msg.attribute("Version") {
-        Some("2.0") => {}
-        other => {
-            return Err(ResponseError::WrongVersion {
+        let issuer = issuer_el
+            .map(xml::text_content)
+            .transpose()?
+            .unwrap_or_default();
+        if issuer != trust.entity_id {
+            return Err(ResponseError::Issuer {
                 element: "LogoutRequest",
-                found: other.unwrap_or("").to_string(),
+                expected: trust.entity_id.clone(),
+                found: issuer,
             });
         }
-    }
-    let id = msg
-        .attribute("ID")
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| schema_missing("ID"))?
-        .to_string();
-
-    // Times.
-    let issue_instant = time_attr(msg, "IssueInstant", "LogoutRequest IssueInstant")?
-        .ok_or_else(|| schema_missing("IssueInstant"))?;
-    let not_on_or_after = time_attr(msg, "NotOnOrAfter", "LogoutRequest NotOnOrAfter")?;
-    let skew = time::Duration::try_from(expect.clock_skew).unwrap_or(time::Duration::DAY);
-    let lifetime = time::Duration::try_from(expect.message_lifetime).unwrap_or(time::Duration::DAY);
-    let now = expect.now;
-    // checked_add: a timestamp near the end of the representable range must not panic.
-    let later = |t: OffsetDateTime, d: time::Duration| t.checked_add(d);
-    if later(now, skew).is_some_and(|limit| issue_instant > limit) {
-        return Err(ResponseError::NotYetValid {
-            field: "LogoutRequest IssueInstant",
-            at: format_datetime(issue_instant),
-            now: format_datetime(now),
-            skew_seconds: expect.clock_skew.as_secs(),
-        });
-    }
-    if later(issue_instant, lifetime + skew).is_some_and(|end| end < now) {
-        return Err(ResponseError::Expired {
-            field: "LogoutRequest IssueInstant (+ message lifetime)",
-            at: format_datetime(later(issue_instant, lifetime).unwrap_or(issue_instant)),
-            now: format_datetime(now),
-            skew_seconds: expect.clock_skew.as_secs(),
-        });
-    }
-    if let Some(t) = not_on_or_after
-        && later(t, skew).is_some_and(|end| now >= end)
-    {
-        return Err(ResponseError::Expired {
-            field: "LogoutRequest NotOnOrAfter",
-            at: format_datetime(t),
-            now: format_datetime(now),
-            skew_seconds: expect.clock_skew.as_secs(),
-        });
-    }
-
-    // Issuer: required by the SLO profile (profiles §4.4.4.1).
-    let issuer_el = match xml::single_child(msg, NS_SAML, "Issuer") {
-        Ok(i) => i,
-        Err(count) => {
-            return Err(ResponseError::Duplicated {
-                element: "Issuer",
-                count,
-            });
+        if let Some(f) = issuer_el.and_then(|i| i.attribute("Format"))
+            && f != NAMEID_ENTITY
+        {
+            return Err(ResponseError::IssuerFormat(f.to_string()));
         }
-    };
-    let issuer = issuer_el
-        .map(xml::text_content)
-        .transpose()?
-        .unwrap_or_default();
-    if issuer != trust.entity_id {
-        return Err(ResponseError::Issuer {
-            element: "LogoutRequest",
-            expected: trust.entity_id.clone(),
-            found: issuer,
-        });
-    }
-    if let Some(f) = issuer_el.and_then(|i| i.attribute("Format"))
-        && f != NAMEID_ENTITY
-    {
-        return Err(ResponseError::IssuerFormat(f.to_string()));
-    }
 
-    match msg.attribute("Destination") {
-        Some(d) if d == expect.slo_url => {}
-        None if !signed => {}
-        found => {
-            return Err(ResponseError::Destination {
-                expected: expect.slo_url.clone(),
-                found: found.map(str::to_string),
-            });
+        match msg.attribute("Destination") {
+            Some(d) if d == expect.slo_url => {}
+            None if !signed => {}
+            found => {
+                return Err(ResponseError::Destination {
+                    expected: expect.slo_url.clone(),
+                    found: found.map(str::to_string),
+                });
+            }
         }
-    }
 
-    // Identifier: exactly one plain NameID.
-    for (local, what) in [("EncryptedID", "EncryptedID"), ("BaseID", "BaseID")] {
-        if xml::children(msg, NS_SAML, local).next().is_some() {
-            return Err(ResponseError::NameId(format!(
-                "{what} is not supported in LogoutRequest"
-            )));
+        // Identifier: exactly one plain NameID.
+        for (local, what) in [("EncryptedID", "EncryptedID"), ("BaseID", "BaseID")] {
+            if xml::children(msg, NS_SAML, local).next().is_some() {
+                return Err(ResponseError::NameId(format!(
+                    "{what} is not supported in LogoutRequest"
+                )));
+            }
         }
-    }
-    let name_id_el = match xml::single_child(msg, NS_SAML, "NameID") {
-        Ok(Some(n)) => n,
-        Ok(None) => return Err(ResponseError::NameId("no saml:NameID".into())),
-        Err(count) => {
-            return Err(ResponseError::Duplicated {
-                element: "NameID",
-                count,
-            });
+        let name_id_el = match xml::single_child(msg, NS_SAML, "NameID") {
+            Ok(Some(n)) => n,
+            Ok(None) => return Err(ResponseError::NameId("no saml:NameID".into())),
+            Err(count) => {
+                return Err(ResponseError::Duplicated {
+                    element: "NameID",
+                    count,
+                });
+            }
+        };
+        if name_id_el.children().any(|c| !c.is_text()) {
+            return Err(ResponseError::NameId("NameID is not plain text".into()));
         }
-    };
-    if name_id_el.children().any(|c| !c.is_text()) {
-        return Err(ResponseError::NameId("NameID is not plain text".into()));
-    }
-    let value = xml::text_content(name_id_el)?;
-    if value.trim().is_empty() {
-        return Err(ResponseError::NameId("NameID is empty".into()));
-    }
-    let name_id = NameId {
-        value,
-        format: name_id_el.attribute("Format").map(str::to_string),
-        name_qualifier: name_id_el.attribute("NameQualifier").map(str::to_string),
-        sp_name_qualifier: name_id_el.attribute("SPNameQualifier").map(str::to_string),
-    };
-    let mut session_indexes = Vec::new();
-    for s in xml::children(msg, NS_SAMLP, "SessionIndex") {
-        if s.children().any(|c| !c.is_text()) {
-            return Err(ResponseError::Missing {
-                element: "SessionIndex",
-                item: "plain text content",
-            });
+        let value = xml::text_content(name_id_el)?;
+        if value.trim().is_empty() {
+            return Err(ResponseError::NameId("NameID is empty".into()));
         }
-        session_indexes.push(xml::text_content(s)?);
-    }
+        let name_id = NameId {
+            value,
+            format: name_id_el.attribute("Format").map(str::to_string),
+            name_qualifier: name_id_el.attribute("NameQualifier").map(str::to_string),
+            sp_name_qualifier: name_id_el.attribute("SPNameQualifier").map(str::to_string),
+        };
+        let mut session_indexes = Vec::new();
+        for s in xml::children(msg, NS_SAMLP, "SessionIndex") {
+            if s.children().any(|c| !c.is_text()) {
+                return Err(ResponseError::Missing {
+                    element: "SessionIndex",
+                    item: "plain text content",
+                });
+            }
+            session_indexes.push(xml::text_content(s)?);
+        }
 
-    Ok(IdpLogoutRequest {
-        id,
-        issuer,
-        name_id,
-        session_indexes,
-        issue_instant,
-        not_on_or_after,
-        reason: msg.attribute("Reason").map(str::to_string),
-        signed,
-        relay_state: None,
+        Ok(IdpLogoutRequest {
+            id,
+            issuer,
+            name_id,
+            session_indexes,
+            issue_instant,
+            not_on_or_after,
+            reason: msg.attribute("Reason").map(str::to_string),
+            signed,
+            relay_state: None,
+        })
     })
 }
 
