@@ -1452,7 +1452,8 @@ impl Store for SqlStore {
         self.change(
             "INSERT INTO jwt_keys (pool_id, kid, token_use, created, retire_after, private_key, public_jwk) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &args,
-            "jwt key", Write::Config,
+            "jwt key",
+            Write::Config,
         )
         .await
     }
@@ -1493,7 +1494,8 @@ impl Store for SqlStore {
         self.change(
             "INSERT INTO refresh_tokens (token_hash, pool_id, client_id, username, origin_jti, provider, created, expires, revoked, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &args,
-            "refresh token", Write::Data,
+            "refresh token",
+            Write::Data,
         )
         .await
     }
@@ -1634,7 +1636,8 @@ impl Store for SqlStore {
         self.change(
             "INSERT INTO identity_links (pool_id, provider, attribute, value, username, created) VALUES ($1, $2, $3, $4, $5, $6)",
             &args,
-            "link", Write::Data,
+            "link",
+            Write::Data,
         )
         .await
     }
