@@ -78,6 +78,8 @@ impl RateLimiter {
 
     /// The client a request comes from (see the module documentation).
     pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        // A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d; they are IPv4 clients.
+        let peer = peer.to_canonical();
         if !self.trusted(peer) {
             return peer;
         }
@@ -117,7 +119,9 @@ impl RateLimiter {
 
 /// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:5`, `[::1]:5`).
 fn parse_hop(hop: &str) -> Result<IpAddr, std::net::AddrParseError> {
-    IpAddr::from_str(hop).or_else(|e| SocketAddr::from_str(hop).map(|s| s.ip()).map_err(|_| e))
+    IpAddr::from_str(hop)
+        .or_else(|e| SocketAddr::from_str(hop).map(|s| s.ip()).map_err(|_| e))
+        .map(|ip| ip.to_canonical())
 }
 
 /// The middleware: refuses a request over its client's quota. Requests without a peer address
@@ -224,6 +228,13 @@ mod tests {
             ip("10.2.2.2")
         );
         assert_eq!(l.client(ip("10.1.2.3"), &HeaderMap::new()), ip("10.1.2.3"));
+        // IPv4 peers of a dual-stack listener are IPv4: trusted, and loopback when they are.
+        assert_eq!(
+            l.client(ip("::ffff:10.1.2.3"), &xff(&["203.0.113.5"])),
+            ip("203.0.113.5")
+        );
+        let local = l.client(ip("::ffff:127.0.0.1"), &HeaderMap::new());
+        assert!(l.check(local).is_ok() && l.check(local).is_ok() && l.check(local).is_ok());
     }
 
     #[test]
