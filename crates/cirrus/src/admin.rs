@@ -298,3 +298,65 @@ pub fn certificates(args: CertificatesArgs) -> ExitCode {
         ExitCode::SUCCESS
     }
 }
+
+/// `cirrus saml refresh-metadata`: fetch URL metadata now (after an IdP's certificate rollover).
+#[derive(Debug, Args)]
+pub struct RefreshMetadataArgs {
+    /// The pool whose providers configured by MetadataURL are fetched again.
+    #[arg(long)]
+    pool: String,
+    /// Only this provider.
+    #[arg(long)]
+    provider: Option<String>,
+    /// Also allow http and private or loopback addresses in MetadataURL (as `cirrus serve`).
+    #[arg(long, env = "CIRRUS_ALLOW_INSECURE_METADATA_URLS")]
+    allow_insecure_metadata_urls: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Fetches URL metadata now; running servers use it on their next request. Exit status: 0 when
+/// every fetch was taken, 1 when one was refused (the provider keeps its last good metadata),
+/// 2 on error.
+pub fn refresh_metadata(args: RefreshMetadataArgs) -> ExitCode {
+    let result = runtime().and_then(|rt| {
+        rt.block_on(async {
+            let (cirrus, store) = build(
+                &args.store,
+                offline_config(),
+                args.allow_insecure_metadata_urls,
+            )
+            .await?;
+            let report = cirrus
+                .refresh_metadata_now(&args.pool, args.provider.as_deref())
+                .await
+                .map_err(|e| e.to_string());
+            store.close().await;
+            report
+        })
+    });
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cirrus saml refresh-metadata: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if report.refreshed.is_empty() && report.failed.is_empty() {
+        println!(
+            "no identity provider of {} is configured by MetadataURL",
+            args.pool
+        );
+    }
+    for name in &report.refreshed {
+        println!("refreshed {name}");
+    }
+    for (name, reason) in &report.failed {
+        println!("kept the last good metadata of {name}: {reason}");
+    }
+    if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

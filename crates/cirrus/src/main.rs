@@ -43,6 +43,8 @@ enum SamlCommand {
     Check(saml_check::Args),
     /// List every SAML certificate (IdP signing, SP signing and encryption) and when it expires.
     Certificates(admin::CertificatesArgs),
+    /// Fetch a pool's MetadataURL metadata now (after an IdP's certificate rollover).
+    RefreshMetadata(admin::RefreshMetadataArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -55,6 +57,7 @@ fn main() -> std::process::ExitCode {
         Command::Apply(args) => apply::apply(args),
         Command::Export(args) => apply::export(args),
         Command::Saml(SamlCommand::Certificates(args)) => admin::certificates(args),
+        Command::Saml(SamlCommand::RefreshMetadata(args)) => admin::refresh_metadata(args),
         Command::Saml(SamlCommand::Check(args)) => {
             std::process::ExitCode::from(u8::try_from(saml_check::run(args)).unwrap_or(2))
         }
