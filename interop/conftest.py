@@ -10,12 +10,14 @@ Servers are stopped with SIGTERM at teardown and must exit 0 (graceful shutdown)
 from __future__ import annotations
 
 import base64
+import http.server
 import os
 import secrets
 import select
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -333,3 +335,42 @@ def launch():
 def pool(cognito):
     """A new pool with default settings; returns its id."""
     return cognito.create_user_pool(PoolName=f"pool-{secrets.token_hex(4)}")["UserPool"]["Id"]
+
+
+# --------------------------------------------------------------------------------------------
+# An IdP metadata site (for MetadataURL)
+# --------------------------------------------------------------------------------------------
+
+
+class _MetadataHandler(http.server.BaseHTTPRequestHandler):
+    documents: dict = {}
+
+    def do_GET(self):  # noqa: N802
+        body = self.documents.get(self.path)
+        if body is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/samlmetadata+xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def metadata_site():
+    """A local HTTP site serving IdP metadata: yields its base URL and a dict of path -> document
+    that a test may change at any time (an IdP publishing new metadata)."""
+    documents = {}
+    handler = type("H", (_MetadataHandler,), {"documents": documents})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", documents
+    httpd.shutdown()
+    httpd.server_close()

@@ -9,6 +9,7 @@ import functools
 import json
 import re
 import secrets
+import socket
 from contextlib import contextmanager
 
 import pytest
@@ -213,3 +214,10 @@ def saml_provider(cognito, pool_id: str, name: str | None = None, metadata: str 
         ProviderDetails=details,
         **kw,
     )["IdentityProvider"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,8 +1,6 @@
 """Identity providers through boto3 (spec §2.4, §4): SAML metadata checked when configured,
 names, identifiers, attribute mapping and the client WriteAttributes rule; OIDC stored."""
 
-import http.server
-import threading
 
 import pytest
 
@@ -357,38 +355,6 @@ def test_get_signing_certificate(cognito, pool):
 
 
 # --- MetadataURL ---------------------------------------------------------------------------
-
-
-class _MetadataHandler(http.server.BaseHTTPRequestHandler):
-    documents: dict = {}
-
-    def do_GET(self):  # noqa: N802
-        body = self.documents.get(self.path)
-        if body is None:
-            self.send_response(404)
-            self.end_headers()
-            return
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/samlmetadata+xml")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def metadata_site():
-    documents = {}
-    handler = type("H", (_MetadataHandler,), {"documents": documents})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", documents
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def test_metadata_url(fresh_store, launch, metadata_site):

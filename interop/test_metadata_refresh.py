@@ -6,13 +6,10 @@ sign-ins keep working on the last good metadata and the failure is in the audit 
 
 from __future__ import annotations
 
-import http.server
 import json
 import subprocess
-import threading
 import urllib.parse
 
-import pytest
 import requests
 
 from conftest import cirrus_bin, make_client
@@ -20,36 +17,6 @@ from idp import SamlTestIdP
 from support import unique
 
 CALLBACK = "https://app.example.test/cb"
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    documents: dict = {}
-
-    def do_GET(self):  # noqa: N802
-        body = self.documents.get(self.path)
-        if body is None:
-            self.send_response(404)
-            self.end_headers()
-            return
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/samlmetadata+xml")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def site():
-    documents = {}
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), type("H", (_Handler,), {"documents": documents}))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", documents
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def refresh(store, *args):
@@ -86,8 +53,8 @@ class Tenant:
         return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(r.headers["Location"]).query))
 
 
-def test_rollover_is_taken_by_refresh_metadata(fresh_store, launch, site):
-    base, documents = site
+def test_rollover_is_taken_by_refresh_metadata(fresh_store, launch, metadata_site):
+    base, documents = metadata_site
     old = SamlTestIdP()
     new = SamlTestIdP(entity_id=old.entity_id)  # same IdP, new signing key
     documents["/md.xml"] = old.metadata()
@@ -119,8 +86,8 @@ def test_rollover_is_taken_by_refresh_metadata(fresh_store, launch, site):
     assert failed and failed[0]["detail"]["provider"] == "Corp" and failed[0]["detail"]["url"] == f"{base}/md.xml"
 
 
-def test_refresh_metadata_errors(fresh_store, launch, site):
-    base, documents = site
+def test_refresh_metadata_errors(fresh_store, launch, metadata_site):
+    base, documents = metadata_site
     idp = SamlTestIdP()
     store = fresh_store()
     srv = launch(store, "--allow-insecure-metadata-urls")

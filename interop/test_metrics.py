@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import make_client
 from idp import SamlTestIdP
-from support import aws_error, raw_call, unique
+from support import aws_error, free_port, raw_call
 from test_sign_in import CALLBACK, EMAIL, Env, query_of
 
 SIGN_INS = "cirrus_federated_sign_ins_total"
@@ -25,10 +25,6 @@ HTTP = "cirrus_http_requests_total"
 DURATION = "cirrus_http_request_duration_seconds_count"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Scrape:

@@ -8,7 +8,6 @@ directory, as when the CLI writes beside a running server)."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import urllib.parse
 
@@ -18,17 +17,13 @@ import requests
 
 from conftest import cirrus_bin, make_client
 from idp import SamlTestIdP
-from support import unique
+from support import free_port, unique
 
 EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 CALLBACK = "https://app.example.test/cb"
 LATER = "https://app.example.test/later"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Cluster:

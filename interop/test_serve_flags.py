@@ -1,16 +1,11 @@
 """`cirrus serve` flags and their environment twins (DESIGN §3)."""
 
-import socket
 
 
 from conftest import Server, make_client, run_serve_expect_exit
-from support import aws_error, unique
+from support import aws_error, free_port, unique
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_public_url_is_the_ready_line(fresh_store, launch):
